@@ -1,0 +1,54 @@
+// callinfo — result<T>: a value or a parse_error, without exceptions.
+//
+// C++20 has no std::expected; this is the small subset the library needs:
+// has_value/operator bool, value(), error(), operator* and ->. Accessing the
+// wrong alternative is a precondition violation (asserted), never a throw.
+#pragma once
+
+#include <callinfo/error.hpp>
+
+#include <cassert>
+#include <type_traits>
+#include <utility>
+
+namespace callinfo {
+
+template <class T>
+class result {
+  static_assert(std::is_trivially_destructible_v<T> || std::is_nothrow_destructible_v<T>);
+
+ public:
+  using value_type = T;
+
+  constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : value_(std::move(value)), ok_(true) {}
+  constexpr result(parse_error error) noexcept : error_(error), ok_(false) {}
+
+  [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+  constexpr explicit operator bool() const noexcept { return ok_; }
+
+  constexpr T const& value() const& noexcept {
+    assert(ok_);
+    return value_;
+  }
+  constexpr T& value() & noexcept {
+    assert(ok_);
+    return value_;
+  }
+  constexpr T const& operator*() const& noexcept { return value(); }
+  constexpr T const* operator->() const noexcept { return &value(); }
+
+  constexpr parse_error const& error() const noexcept {
+    assert(!ok_);
+    return error_;
+  }
+
+ private:
+  // Views are trivially copyable, so a plain pair of members keeps result<T>
+  // trivially copyable too and costs one bool.
+  T value_{};
+  parse_error error_{};
+  bool ok_;
+};
+
+}  // namespace callinfo

@@ -1,0 +1,173 @@
+// callinfo — parameter views shared by Call-Info, Event and Subscription-State.
+//
+//   generic-param = token [ EQUAL gen-value ]        RFC 3261 §25.1
+//   gen-value     = token / host / quoted-string
+//
+// A param_range is a lazy range over text a parser has already validated:
+// iterating re-scans that text with a plain loop (no X3, no allocation), so a
+// parsed header stays as small as two string_views however many params it has.
+#pragma once
+
+#include <callinfo/sink.hpp>
+#include <callinfo/syntax/detail/chars.hpp>
+
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace callinfo {
+
+struct param_view {
+  std::string_view name;   // as written; compare with is()
+  std::string_view value;  // exactly as written: a quoted-string keeps its quotes
+  bool has_value = false;
+
+  constexpr bool is(std::string_view n) const noexcept { return detail::iequals(name, n); }
+  constexpr bool quoted() const noexcept { return value.size() >= 2 && value.front() == '"'; }
+  // The value without its surrounding quotes; quoted-pairs are left escaped.
+  constexpr std::string_view unquoted() const noexcept {
+    return quoted() ? value.substr(1, value.size() - 2) : value;
+  }
+};
+
+// Unescapes quoted-string content (as returned by unquoted()) into `out`,
+// which must hold at least `content.size()` bytes. Returns the length written.
+constexpr std::size_t unescape_into(std::string_view content, char* out) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    if (content[i] == '\\' && i + 1 < content.size()) ++i;
+    out[n++] = content[i];
+  }
+  return n;
+}
+inline std::string unescape(std::string_view content) {
+  std::string s(content.size(), '\0');
+  s.resize(unescape_into(content, s.data()));
+  return s;
+}
+
+namespace detail {
+
+// Over validated text only: whitespace here is SP, HTAB or the CRLF of a fold.
+constexpr char const* skip_lws(char const* p, char const* end) noexcept {
+  while (p != end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+  return p;
+}
+
+// End of a validated gen-value starting at p.
+constexpr char const* skip_value(char const* p, char const* end) noexcept {
+  if (p != end && *p == '"') {
+    for (++p; p != end && *p != '"'; ++p)
+      if (*p == '\\') ++p;
+    return p == end ? p : p + 1;
+  }
+  if (p != end && *p == '[') {
+    while (p != end && *p != ']') ++p;
+    return p == end ? p : p + 1;
+  }
+  while (p != end && is(*p, cc_token)) ++p;
+  return p;
+}
+
+// Reads the param at p (which may start with whitespace before ';').
+// Returns the position after it, or nullptr when no ';' follows.
+constexpr char const* next_param(char const* p, char const* end, param_view& out) noexcept {
+  p = skip_lws(p, end);
+  if (p == end || *p != ';') return nullptr;
+  p = skip_lws(p + 1, end);
+  char const* const name = p;
+  while (p != end && is(*p, cc_token)) ++p;
+  out.name = std::string_view(name, static_cast<std::size_t>(p - name));
+  char const* const eq = skip_lws(p, end);
+  if (eq != end && *eq == '=') {
+    char const* const v = skip_lws(eq + 1, end);
+    p = skip_value(v, end);
+    out.value = std::string_view(v, static_cast<std::size_t>(p - v));
+    out.has_value = true;
+  } else {
+    out.value = {};
+    out.has_value = false;
+  }
+  return p;
+}
+
+// End of a run of validated params starting at p (before trailing whitespace).
+constexpr char const* skip_params(char const* p, char const* end) noexcept {
+  param_view ignored;
+  while (char const* const next = next_param(p, end, ignored)) p = next;
+  return p;
+}
+
+}  // namespace detail
+
+// Forward range of param_view over validated `*(SEMI generic-param)` text.
+class param_range {
+ public:
+  class iterator {
+   public:
+    using value_type = param_view;
+    using difference_type = std::ptrdiff_t;
+    using reference = param_view const&;
+    using pointer = param_view const*;
+    using iterator_category = std::forward_iterator_tag;
+
+    constexpr iterator() noexcept = default;
+    constexpr iterator(char const* p, char const* end) noexcept : end_(end) { advance(p); }
+    constexpr reference operator*() const noexcept { return current_; }
+    constexpr pointer operator->() const noexcept { return &current_; }
+    constexpr iterator& operator++() noexcept {
+      advance(next_);
+      return *this;
+    }
+    constexpr iterator operator++(int) noexcept {
+      iterator t = *this;
+      ++*this;
+      return t;
+    }
+    friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.next_ == b.next_; }
+
+   private:
+    constexpr void advance(char const* p) noexcept { next_ = p ? detail::next_param(p, end_, current_) : nullptr; }
+    char const* next_ = nullptr;
+    char const* end_ = nullptr;
+    param_view current_{};
+  };
+
+  constexpr param_range() noexcept = default;
+  constexpr explicit param_range(std::string_view validated) noexcept : text_(validated) {}
+
+  constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size()}; }
+  constexpr iterator end() const noexcept { return {}; }
+  constexpr bool empty() const noexcept { return begin() == end(); }
+  constexpr std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (auto it = begin(); it != end(); ++it) ++n;
+    return n;
+  }
+  // The first param with this name (case-insensitive), if any.
+  constexpr std::optional<param_view> find(std::string_view name) const noexcept {
+    for (param_view const& p : *this)
+      if (p.is(name)) return p;
+    return std::nullopt;
+  }
+  // The validated text, from the first ';' to the end of the last param.
+  constexpr std::string_view text() const noexcept { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
+// Same params in the same order: names case-insensitive, values as written
+// up to line folding (a fold is equivalent to the whitespace after it).
+constexpr bool params_equal(param_range a, param_range b) noexcept {
+  auto i = a.begin(), j = b.begin();
+  for (; i != a.end() && j != b.end(); ++i, ++j) {
+    if (!i->is(j->name) || i->has_value != j->has_value) return false;
+    if (!detail::equal_unfolded(i->value, j->value)) return false;
+  }
+  return i == a.end() && j == b.end();
+}
+
+}  // namespace callinfo
