@@ -10,6 +10,7 @@
 #include <callinfo/limits.hpp>
 #include <callinfo/syntax/detail/rules.hpp>
 #include <callinfo/syntax/params.hpp>
+#include <callinfo/syntax/detail/numbers.hpp>
 
 #include <cstdint>
 #include <string_view>
@@ -91,13 +92,15 @@ class scanner {
   bool delta_seconds(std::uint32_t& out, char const* rule) noexcept {
     std::string_view digits;
     if (!match(rules::digits, digits)) return fail(errc::bad_delta_seconds, it_, rule);
-    std::uint64_t v = 0;
-    for (char c : digits) {
-      v = v * 10 + static_cast<unsigned>(c - '0');
-      if (v > 0xffffffffu) return fail(errc::delta_seconds_out_of_range, digits.data(), rule);
+    return check_delta_seconds(digits, out, rule);
+  }
+  // A param value that must be delta-seconds (expires, retry-after).
+  bool check_delta_seconds(std::string_view v, std::uint32_t& out, char const* rule) noexcept {
+    switch (to_delta_seconds(v, out)) {
+      case errc::ok: return true;
+      case errc::bad_delta_seconds: return fail(errc::bad_delta_seconds, v.data(), rule);
+      default: return fail(errc::delta_seconds_out_of_range, v.data(), rule);
     }
-    out = static_cast<std::uint32_t>(v);
-    return true;
   }
 
   // *( SEMI generic-param ), SEMI = SWS ";" SWS, generic-param = token [ EQUAL gen-value ].

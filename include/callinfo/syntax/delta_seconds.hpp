@@ -1,0 +1,42 @@
+// callinfo — delta-seconds and the Expires header.
+//
+//   Expires       = "Expires" HCOLON delta-seconds          RFC 3261 §20.19
+//   delta-seconds = 1*DIGIT
+//
+// RFC 3261 §20.19 lets a value above 2^32-1 stand for 2^32-1 on receipt of
+// a request, but a value that does not fit is most often a bug or an
+// attack; both OpenSIPS and Kamailio wrap 4294967296 to 0, which means
+// "unsubscribe". This parser never wraps: such a value is reported as
+// delta_seconds_out_of_range at the first digit, and the caller decides.
+#pragma once
+
+#include <callinfo/config.hpp>
+#include <callinfo/error.hpp>
+#include <callinfo/limits.hpp>
+#include <callinfo/result.hpp>
+#include <callinfo/sink.hpp>
+#include <callinfo/syntax/detail/numbers.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+namespace callinfo {
+
+struct expires_view {
+  std::uint32_t seconds = 0;
+  friend constexpr bool operator==(expires_view, expires_view) noexcept = default;
+};
+
+// Parses an Expires header value.
+CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_limits const& limits = {}) noexcept;
+
+template <sink Sink>
+void print(expires_view e, Sink& out) {
+  print_uint(e.seconds, out);
+}
+
+}  // namespace callinfo
+
+#ifndef CALLINFO_SEPARATE_COMPILATION
+#include <callinfo/syntax/impl/delta_seconds.ipp>
+#endif

@@ -1,0 +1,39 @@
+// callinfo — the SIP-ETag and SIP-If-Match headers: view, parsers, printer.
+//
+//   SIP-ETag     = "SIP-ETag" HCOLON entity-tag              RFC 3903 §11.3.1
+//   SIP-If-Match = "SIP-If-Match" HCOLON entity-tag          RFC 3903 §11.3.2
+//   entity-tag   = token
+//
+// Entity tags are opaque and compared byte for byte (RFC 3903 §4.1).
+#pragma once
+
+#include <callinfo/config.hpp>
+#include <callinfo/limits.hpp>
+#include <callinfo/result.hpp>
+#include <callinfo/sink.hpp>
+
+#include <string_view>
+
+namespace callinfo {
+
+struct entity_tag_view {
+  std::string_view tag;
+  friend constexpr bool operator==(entity_tag_view, entity_tag_view) noexcept = default;
+};
+
+CALLINFO_DECL result<entity_tag_view> parse_sip_etag(std::string_view value, parse_limits const& limits = {}) noexcept;
+// Same grammar as SIP-ETag; a separate name so call sites say what they read.
+inline result<entity_tag_view> parse_sip_if_match(std::string_view value, parse_limits const& limits = {}) noexcept {
+  return parse_sip_etag(value, limits);
+}
+
+template <sink Sink>
+void print(entity_tag_view e, Sink& out) {
+  out.append(e.tag);
+}
+
+}  // namespace callinfo
+
+#ifndef CALLINFO_SEPARATE_COMPILATION
+#include <callinfo/syntax/impl/etag.ipp>
+#endif

@@ -1,0 +1,154 @@
+// callinfo — the Event and Allow-Events headers: views, parsers, printers.
+//
+//   Event          = ( "Event" / "o" ) HCOLON event-type *( SEMI event-param )   RFC 6665 §8.4
+//   event-type     = event-package *( "." event-template )
+//   event-package  = token-nodot
+//   event-template = token-nodot
+//   event-param    = generic-param / ( "id" EQUAL token )
+//   Allow-Events   = ( "Allow-Events" / "u" ) HCOLON event-type *(COMMA event-type)
+//
+// Event packages are compared case-sensitively (RFC 6665 §8.2.1): "call-info"
+// and "Call-Info" are different packages, so views keep them as written.
+#pragma once
+
+#include <callinfo/config.hpp>
+#include <callinfo/limits.hpp>
+#include <callinfo/result.hpp>
+#include <callinfo/sink.hpp>
+#include <callinfo/syntax/params.hpp>
+
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string_view>
+
+namespace callinfo {
+
+struct event_type_view {
+  std::string_view text;  // the whole event-type, e.g. "dialog.winfo"
+
+  // event-package: the text before the first '.'.
+  constexpr std::string_view package() const noexcept { return text.substr(0, text.find('.')); }
+  // The event-templates after the package ("winfo" of "dialog.winfo"), or empty.
+  constexpr std::string_view templates() const noexcept {
+    auto const dot = text.find('.');
+    return dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  }
+  friend constexpr bool operator==(event_type_view, event_type_view) noexcept = default;
+};
+
+struct event_view {
+  event_type_view type;
+  std::optional<std::string_view> id;  // the id param's token, if present
+  param_range params;                  // every param, id included
+
+  friend constexpr bool operator==(event_view const& a, event_view const& b) noexcept {
+    return a.type == b.type && a.id == b.id && params_equal(a.params, b.params);
+  }
+};
+
+CALLINFO_DECL result<event_view> parse_event(std::string_view value, parse_limits const& limits = {}) noexcept;
+
+// Canonical form: the event-type as written, params lower-cased, no whitespace.
+template <sink Sink>
+void print(event_view const& e, Sink& out) {
+  out.append(e.type.text);
+  for (param_view const& p : e.params) {
+    out.append(";");
+    detail::append_lower(out, p.name);
+    if (p.has_value) {
+      out.append("=");
+      detail::append_unfolded(out, p.value);
+    }
+  }
+}
+
+// A validated Allow-Events value: a range of event types.
+class allow_events_view {
+ public:
+  class iterator {
+   public:
+    using value_type = event_type_view;
+    using difference_type = std::ptrdiff_t;
+    using reference = event_type_view const&;
+    using pointer = event_type_view const*;
+    using iterator_category = std::forward_iterator_tag;
+
+    constexpr iterator() noexcept = default;
+    constexpr iterator(char const* p, char const* end, std::uint32_t left) noexcept : end_(end), left_(left) {
+      load(p);
+    }
+    constexpr reference operator*() const noexcept { return current_; }
+    constexpr pointer operator->() const noexcept { return &current_; }
+    constexpr iterator& operator++() noexcept {
+      --left_;
+      load(next_);
+      return *this;
+    }
+    constexpr iterator operator++(int) noexcept {
+      iterator t = *this;
+      ++*this;
+      return t;
+    }
+    friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.left_ == b.left_; }
+
+   private:
+    constexpr void load(char const* p) noexcept {
+      if (left_ == 0) return;
+      p = detail::skip_lws(p, end_);
+      if (p != end_ && *p == ',') p = detail::skip_lws(p + 1, end_);
+      char const* q = p;
+      while (q != end_ && (detail::is(*q, detail::cc_token))) ++q;
+      current_.text = std::string_view(p, static_cast<std::size_t>(q - p));
+      next_ = q;
+    }
+    char const* next_ = nullptr;
+    char const* end_ = nullptr;
+    std::uint32_t left_ = 0;
+    event_type_view current_{};
+  };
+
+  constexpr allow_events_view() noexcept = default;
+  constexpr allow_events_view(std::string_view validated, std::uint32_t count) noexcept
+      : text_(validated), count_(count) {}
+  constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size(), count_}; }
+  constexpr iterator end() const noexcept { return {}; }
+  constexpr std::size_t size() const noexcept { return count_; }
+  constexpr std::string_view text() const noexcept { return text_; }
+  // Whether `package` (an event-type, compared case-sensitively) is listed.
+  constexpr bool contains(std::string_view type) const noexcept {
+    for (event_type_view const& t : *this)
+      if (t.text == type) return true;
+    return false;
+  }
+
+ private:
+  std::string_view text_;
+  std::uint32_t count_ = 0;
+};
+
+constexpr bool operator==(allow_events_view const& a, allow_events_view const& b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+    if (*i != *j) return false;
+  return true;
+}
+
+CALLINFO_DECL result<allow_events_view> parse_allow_events(std::string_view value,
+                                                          parse_limits const& limits = {}) noexcept;
+
+template <sink Sink>
+void print(allow_events_view const& a, Sink& out) {
+  bool first = true;
+  for (event_type_view const& t : a) {
+    if (!first) out.append(", ");
+    first = false;
+    out.append(t.text);
+  }
+}
+
+}  // namespace callinfo
+
+#ifndef CALLINFO_SEPARATE_COMPILATION
+#include <callinfo/syntax/impl/event.ipp>
+#endif

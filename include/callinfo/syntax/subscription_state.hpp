@@ -1,0 +1,97 @@
+// callinfo — the Subscription-State header: view, parser, printer.
+//
+//   Subscription-State  = "Subscription-State" HCOLON substate-value *( SEMI subexp-params )  RFC 6665 §8.4
+//   substate-value      = "active" / "pending" / "terminated" / extension-substate
+//   extension-substate  = token
+//   subexp-params       = ("reason" EQUAL event-reason-value)
+//                       / ("expires" EQUAL delta-seconds)
+//                       / ("retry-after" EQUAL delta-seconds)
+//                       / generic-param
+//   event-reason-value  = "deactivated" / "probation" / "rejected" / "timeout" / "giveup"
+//                       / "noresource" / "invariant" / event-reason-extension
+//
+// reason, expires and retry-after may each appear once; a second one is
+// duplicate_param (which value would a peer act on?).
+#pragma once
+
+#include <callinfo/config.hpp>
+#include <callinfo/limits.hpp>
+#include <callinfo/result.hpp>
+#include <callinfo/sink.hpp>
+#include <callinfo/syntax/delta_seconds.hpp>
+#include <callinfo/syntax/params.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace callinfo {
+
+enum class substate : std::uint8_t { active, pending, terminated, extension };
+
+enum class event_reason : std::uint8_t {
+  deactivated, probation, rejected, timeout, giveup, noresource, invariant, extension
+};
+
+constexpr std::string_view to_string(substate s) noexcept {
+  constexpr std::string_view names[] = {"active", "pending", "terminated", "extension"};
+  return names[static_cast<std::size_t>(s)];
+}
+constexpr std::string_view to_string(event_reason r) noexcept {
+  constexpr std::string_view names[] = {"deactivated", "probation", "rejected",  "timeout",
+                                        "giveup",      "noresource", "invariant", "extension"};
+  return names[static_cast<std::size_t>(r)];
+}
+// Case-insensitive (RFC 3261 §7.3.1: tokens compare case-insensitively).
+constexpr substate to_substate(std::string_view token) noexcept {
+  for (auto s : {substate::active, substate::pending, substate::terminated})
+    if (detail::iequals(token, to_string(s))) return s;
+  return substate::extension;
+}
+constexpr event_reason to_event_reason(std::string_view token) noexcept {
+  for (std::uint8_t i = 0; i < static_cast<std::uint8_t>(event_reason::extension); ++i)
+    if (detail::iequals(token, to_string(static_cast<event_reason>(i)))) return static_cast<event_reason>(i);
+  return event_reason::extension;
+}
+
+struct subscription_state_view {
+  std::string_view state_token;               // substate-value as written
+  std::optional<std::string_view> reason_token;
+  std::optional<std::uint32_t> expires;
+  std::optional<std::uint32_t> retry_after;
+  param_range params;                         // every param, the known ones included
+
+  constexpr substate state() const noexcept { return to_substate(state_token); }
+  constexpr std::optional<event_reason> reason() const noexcept {
+    return reason_token ? std::optional(to_event_reason(*reason_token)) : std::nullopt;
+  }
+  friend constexpr bool operator==(subscription_state_view const& a, subscription_state_view const& b) noexcept {
+    return detail::iequals(a.state_token, b.state_token) && a.expires == b.expires &&
+           a.retry_after == b.retry_after && a.reason_token.has_value() == b.reason_token.has_value() &&
+           (!a.reason_token || detail::iequals(*a.reason_token, *b.reason_token)) &&
+           params_equal(a.params, b.params);
+  }
+};
+
+CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::string_view value,
+                                                                      parse_limits const& limits = {}) noexcept;
+
+// Canonical form: state and param names lower-cased, values as written.
+template <sink Sink>
+void print(subscription_state_view const& s, Sink& out) {
+  detail::append_lower(out, s.state_token);
+  for (param_view const& p : s.params) {
+    out.append(";");
+    detail::append_lower(out, p.name);
+    if (p.has_value) {
+      out.append("=");
+      detail::append_unfolded(out, p.value);
+    }
+  }
+}
+
+}  // namespace callinfo
+
+#ifndef CALLINFO_SEPARATE_COMPILATION
+#include <callinfo/syntax/impl/subscription_state.ipp>
+#endif
