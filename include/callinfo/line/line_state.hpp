@@ -1,0 +1,140 @@
+// callinfo — the state of one shared line: its appearances and the rules
+// that change them.
+//
+// Only appearances that are not idle are stored (sorted by index): an idle
+// line costs its URI and nothing else, and "every idle appearance" is what
+// the NOTIFY wildcard `appearance-index=*;appearance-state=idle` says.
+//
+// Each stored appearance remembers what drives it: the line-seize
+// subscription that seized it, the PUBLISH that set it, the dialog that
+// moved it, or a management call. Releasing a seize (expiry, unsubscribe)
+// or removing a publication returns the appearance to idle only while that
+// same driver still owns it: once a call has moved it on, the call does.
+#pragma once
+
+#include <callinfo/line/transitions.hpp>
+#include <callinfo/model/appearance_state.hpp>
+#include <callinfo/model/ids.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace callinfo {
+
+enum class driver_kind : std::uint8_t { none, seize, publication, dialog, management };
+
+constexpr std::string_view to_string(driver_kind k) noexcept {
+  constexpr std::string_view names[] = {"none", "seize", "publication", "dialog", "management"};
+  return names[static_cast<std::size_t>(k)];
+}
+
+struct appearance_driver {
+  driver_kind kind = driver_kind::none;
+  std::uint64_t id = 0;  // subscription_id, publication_id or dialog_id
+  friend constexpr bool operator==(appearance_driver, appearance_driver) noexcept = default;
+};
+
+struct appearance {
+  std::uint32_t index = 0;
+  appearance_state state = appearance_state::idle;
+  appearance_driver driver{};
+  std::string remote;  // appearance-uri: the remote party, as a name-addr or URI; may be empty
+
+  friend bool operator==(appearance const&, appearance const&) = default;
+};
+
+// What set_state() did, and the state before it.
+struct state_change {
+  transition result = transition::refused;
+  appearance_state from = appearance_state::idle;
+  appearance_state to = appearance_state::idle;
+};
+
+class line_state {
+ public:
+  line_state() = default;
+  explicit line_state(std::string uri) : uri_(std::move(uri)) {}
+
+  std::string const& uri() const noexcept { return uri_; }
+  // Non-idle appearances, sorted by index.
+  std::span<appearance const> busy() const noexcept { return busy_; }
+  bool idle() const noexcept { return busy_.empty(); }
+
+  appearance const* find(std::uint32_t index) const noexcept {
+    auto it = lower(index);
+    return it != busy_.end() && it->index == index ? &*it : nullptr;
+  }
+  appearance_state state_of(std::uint32_t index) const noexcept {
+    auto const* a = find(index);
+    return a ? a->state : appearance_state::idle;
+  }
+
+  // The lowest index in [1, max] that is idle, or 0 when every one is busy.
+  std::uint32_t first_idle(std::uint32_t max) const noexcept {
+    std::uint32_t want = 1;
+    for (appearance const& a : busy_) {
+      if (a.index > want) break;
+      if (a.index == want) ++want;
+    }
+    return want <= max ? want : 0;
+  }
+
+  // Moves appearance `index` to `to` when `table` allows it. An applied or
+  // unchanged request takes the new driver and, when given, the remote
+  // party; a refused one changes nothing.
+  state_change set_state(std::uint32_t index, appearance_state to, transition_table const& table,
+                         appearance_driver driver, std::string_view remote = {}, bool set_remote = false) {
+    auto it = lower(index);
+    bool const present = it != busy_.end() && it->index == index;
+    state_change c;
+    c.from = present ? it->state : appearance_state::idle;
+    c.to = to;
+    c.result = lookup(table, c.from, to);
+    if (c.result == transition::refused) return c;
+    if (to == appearance_state::idle) {
+      if (present) busy_.erase(it);
+      return c;
+    }
+    if (!present) it = busy_.insert(it, appearance{index, to, driver, {}});
+    it->state = to;
+    it->driver = driver;
+    if (set_remote) it->remote.assign(remote);
+    return c;
+  }
+
+  // Returns appearance `index` to idle if `driver` still drives it.
+  bool release_if_driven_by(std::uint32_t index, appearance_driver driver) {
+    auto it = lower(index);
+    if (it == busy_.end() || it->index != index || it->driver != driver) return false;
+    busy_.erase(it);
+    return true;
+  }
+
+  // Idles every appearance (management release of the whole line).
+  std::size_t release_all() noexcept {
+    std::size_t const n = busy_.size();
+    busy_.clear();
+    return n;
+  }
+
+  friend bool operator==(line_state const&, line_state const&) = default;
+
+ private:
+  std::vector<appearance>::iterator lower(std::uint32_t index) noexcept {
+    return std::lower_bound(busy_.begin(), busy_.end(), index,
+                            [](appearance const& a, std::uint32_t i) { return a.index < i; });
+  }
+  std::vector<appearance>::const_iterator lower(std::uint32_t index) const noexcept {
+    return std::lower_bound(busy_.begin(), busy_.end(), index,
+                            [](appearance const& a, std::uint32_t i) { return a.index < i; });
+  }
+
+  std::string uri_;
+  std::vector<appearance> busy_;
+};
+
+}  // namespace callinfo

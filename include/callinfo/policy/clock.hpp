@@ -1,0 +1,38 @@
+// callinfo — Clock policies: where the presence server's "now" comes from.
+//
+// The server reads time only through its Clock (to compute expiry
+// deadlines and the seconds left in a NOTIFY); tests and the scenario
+// runner use manual_clock and never wait.
+#pragma once
+
+#include <callinfo/model/ids.hpp>
+
+#include <chrono>
+#include <concepts>
+
+namespace callinfo {
+
+template <class C>
+concept clock_policy = requires(C const& c) {
+  { c.now() } -> std::same_as<time_point>;
+};
+
+// Time moves only when told to.
+class manual_clock {
+ public:
+  time_point now() const noexcept { return now_; }
+  void advance(time_point by) noexcept { now_ += by; }
+  void set(time_point t) noexcept { now_ = t; }
+
+ private:
+  time_point now_{0};
+};
+
+// std::chrono::steady_clock, for stacks that do not keep their own time.
+struct steady_clock {
+  time_point now() const noexcept {
+    return std::chrono::duration_cast<time_point>(std::chrono::steady_clock::now().time_since_epoch());
+  }
+};
+
+}  // namespace callinfo

@@ -1,0 +1,76 @@
+// callinfo — Dialect policies: how the peers a server talks to behave.
+//
+// Two dialects are shipped, each taken from the peer's sources and from
+// running it (../shared/reference):
+//
+// opensips_dialect   OpenSIPS presence_callinfo: its transition table; one
+//                    seize per line (a second seize on any index is 480);
+//                    a PUBLISH without Call-Info gets 500 (kept for
+//                    compatibility: the client's mistake is really a 400);
+//                    NOTIFY Call-Info in one entry with repeated params.
+// broadworks_dialect Kamailio sca / BroadWorks phones: any state change on
+//                    an appearance in use; seize conflicts per index with
+//                    Retry-After: 1; appearance-index=0 seizes the first
+//                    idle appearance; call-info SUBSCRIBE answered 202; the
+//                    seizer's line-seize subscription ends (noresource) once
+//                    its call is early; one Call-Info entry per appearance
+//                    with appearance-uri; the first NOTIFY has no ;expires.
+#pragma once
+
+#include <callinfo/line/transitions.hpp>
+
+#include <concepts>
+#include <cstdint>
+
+namespace callinfo {
+
+enum class seize_scope : std::uint8_t { per_index, per_line };
+enum class notify_format : std::uint8_t { single_entry, entry_per_appearance };
+
+struct opensips_dialect {
+  static constexpr transition_table const& transitions = opensips_transitions;
+  static constexpr seize_scope seize_conflicts = seize_scope::per_line;
+  static constexpr std::uint32_t seize_retry_after = 0;  // 0: no Retry-After
+  static constexpr bool zero_index_seizes_any = false;
+  static constexpr std::uint16_t publish_without_call_info = 500;
+  static constexpr std::uint16_t call_info_subscribe_ok = 200;
+  static constexpr bool end_seize_when_early = false;
+  static constexpr notify_format format = notify_format::single_entry;
+  static constexpr bool expires_in_initial_notify = true;
+};
+
+struct broadworks_dialect {
+  static constexpr transition_table const& transitions = broadworks_transitions;
+  static constexpr seize_scope seize_conflicts = seize_scope::per_index;
+  static constexpr std::uint32_t seize_retry_after = 1;
+  static constexpr bool zero_index_seizes_any = true;
+  static constexpr std::uint16_t publish_without_call_info = 400;
+  static constexpr std::uint16_t call_info_subscribe_ok = 202;
+  static constexpr bool end_seize_when_early = true;
+  static constexpr notify_format format = notify_format::entry_per_appearance;
+  static constexpr bool expires_in_initial_notify = false;
+};
+
+// The library's own default: OpenSIPS' table and NOTIFY format (the stricter
+// table catches publisher bugs), the per-index seize rule (a second phone may
+// seize appearance 2 while appearance 1 is seized), 400 for a PUBLISH without
+// Call-Info, and no NOTIFYs for a state that did not change.
+struct default_dialect : opensips_dialect {
+  static constexpr seize_scope seize_conflicts = seize_scope::per_index;
+  static constexpr std::uint16_t publish_without_call_info = 400;
+};
+
+template <class D>
+concept dialect_policy = requires {
+  { D::transitions } -> std::convertible_to<transition_table const&>;
+  { D::seize_conflicts } -> std::convertible_to<seize_scope>;
+  { D::seize_retry_after } -> std::convertible_to<std::uint32_t>;
+  { D::zero_index_seizes_any } -> std::convertible_to<bool>;
+  { D::publish_without_call_info } -> std::convertible_to<std::uint16_t>;
+  { D::call_info_subscribe_ok } -> std::convertible_to<std::uint16_t>;
+  { D::end_seize_when_early } -> std::convertible_to<bool>;
+  { D::format } -> std::convertible_to<notify_format>;
+  { D::expires_in_initial_notify } -> std::convertible_to<bool>;
+};
+
+}  // namespace callinfo

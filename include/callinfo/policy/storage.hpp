@@ -1,0 +1,166 @@
+// callinfo — Storage policies: where lines, subscriptions and publications live.
+//
+// map_storage keeps everything in memory (hash maps with heterogeneous
+// lookup, so finding a line by a string_view allocates nothing). The
+// presence server reaches storage only through the members named by
+// storage_policy, so another backend (shared, persistent) can take its place.
+#pragma once
+
+#include <callinfo/line/line_state.hpp>
+#include <callinfo/model/ids.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace callinfo {
+
+struct subscription {
+  subscription_id id = 0;
+  event_package event = event_package::call_info;
+  std::string line;
+  std::string watcher;
+  time_point expires_at{0};
+  std::uint32_t seized_index = 0;  // line-seize: the appearance it seized (0: none or released)
+  friend bool operator==(subscription const&, subscription const&) = default;
+};
+
+struct publication {
+  publication_id id = 0;
+  std::string line;
+  std::string etag;
+  time_point expires_at{0};
+  friend bool operator==(publication const&, publication const&) = default;
+};
+
+struct line_record {
+  line_state state;
+  std::vector<subscription_id> watchers;  // every live subscription to the line, oldest first
+  friend bool operator==(line_record const&, line_record const&) = default;
+};
+
+namespace detail {
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace detail
+
+class map_storage {
+ public:
+  // Lines
+  line_record* find_line(std::string_view uri) noexcept {
+    auto it = lines_.find(uri);
+    return it == lines_.end() ? nullptr : &it->second;
+  }
+  line_record& make_line(std::string_view uri) {
+    auto it = lines_.find(uri);
+    if (it == lines_.end()) it = lines_.emplace(std::string(uri), line_record{line_state(std::string(uri)), {}}).first;
+    return it->second;
+  }
+  void erase_line(std::string_view uri) {
+    if (auto it = lines_.find(uri); it != lines_.end()) lines_.erase(it);
+  }
+  std::size_t line_count() const noexcept { return lines_.size(); }
+  template <class F>
+  void for_each_line(F&& f) const {
+    for (auto const& [uri, rec] : lines_) f(rec);
+  }
+
+  // Subscriptions
+  subscription* find_subscription(subscription_id id) noexcept {
+    auto it = subscriptions_.find(id);
+    return it == subscriptions_.end() ? nullptr : &it->second;
+  }
+  subscription& add_subscription(subscription s) {
+    ++per_watcher_[s.watcher];
+    return subscriptions_.emplace(s.id, std::move(s)).first->second;
+  }
+  void erase_subscription(subscription_id id) {
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) return;
+    if (auto w = per_watcher_.find(it->second.watcher); w != per_watcher_.end() && --w->second == 0)
+      per_watcher_.erase(w);
+    subscriptions_.erase(it);
+  }
+  std::size_t subscription_count() const noexcept { return subscriptions_.size(); }
+  std::size_t subscriptions_of(std::string_view watcher) const noexcept {
+    auto it = per_watcher_.find(watcher);
+    return it == per_watcher_.end() ? 0 : it->second;
+  }
+  template <class F>
+  void for_each_subscription(F&& f) const {
+    for (auto const& [id, s] : subscriptions_) f(s);
+  }
+
+  // Publications
+  publication* find_publication(std::string_view etag) noexcept {
+    auto it = by_etag_.find(etag);
+    return it == by_etag_.end() ? nullptr : find_publication(it->second);
+  }
+  publication* find_publication(publication_id id) noexcept {
+    auto it = publications_.find(id);
+    return it == publications_.end() ? nullptr : &it->second;
+  }
+  publication& add_publication(publication p) {
+    by_etag_.emplace(p.etag, p.id);
+    return publications_.emplace(p.id, std::move(p)).first->second;
+  }
+  void set_etag(publication& p, std::string etag) {
+    by_etag_.erase(p.etag);
+    p.etag = std::move(etag);
+    by_etag_.emplace(p.etag, p.id);
+  }
+  void erase_publication(publication_id id) {
+    auto it = publications_.find(id);
+    if (it == publications_.end()) return;
+    by_etag_.erase(it->second.etag);
+    publications_.erase(it);
+  }
+  std::size_t publication_count() const noexcept { return publications_.size(); }
+  template <class F>
+  void for_each_publication(F&& f) const {
+    for (auto const& [id, p] : publications_) f(p);
+  }
+
+  void clear() noexcept {
+    lines_.clear();
+    subscriptions_.clear();
+    per_watcher_.clear();
+    publications_.clear();
+    by_etag_.clear();
+  }
+
+ private:
+  std::unordered_map<std::string, line_record, detail::string_hash, std::equal_to<>> lines_;
+  std::unordered_map<subscription_id, subscription> subscriptions_;
+  std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> per_watcher_;
+  std::unordered_map<publication_id, publication> publications_;
+  std::unordered_map<std::string, publication_id, detail::string_hash, std::equal_to<>> by_etag_;
+};
+
+template <class S>
+concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscription_id id, publication& p) {
+  { s.find_line(v) } -> std::same_as<line_record*>;
+  { s.make_line(v) } -> std::same_as<line_record&>;
+  s.erase_line(v);
+  { cs.line_count() } -> std::convertible_to<std::size_t>;
+  { s.find_subscription(id) } -> std::same_as<subscription*>;
+  { s.add_subscription(subscription{}) } -> std::same_as<subscription&>;
+  s.erase_subscription(id);
+  { cs.subscription_count() } -> std::convertible_to<std::size_t>;
+  { cs.subscriptions_of(v) } -> std::convertible_to<std::size_t>;
+  { s.find_publication(v) } -> std::same_as<publication*>;
+  { s.find_publication(id) } -> std::same_as<publication*>;
+  { s.add_publication(publication{}) } -> std::same_as<publication&>;
+  s.set_etag(p, std::string{});
+  s.erase_publication(id);
+  { cs.publication_count() } -> std::convertible_to<std::size_t>;
+  s.clear();
+};
+
+}  // namespace callinfo

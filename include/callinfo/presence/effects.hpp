@@ -1,0 +1,97 @@
+// callinfo — the outputs of the presence server: effects as data.
+//
+// The server never sends, never arms a timer and never reads a clock: each
+// call returns what the stack must do, in order, as values of `effect`.
+// Views inside an effect (reason phrases, the line's appearances) stay valid
+// until the next call into the server; the stack builds its messages (with
+// the build/ writers) before calling again.
+#pragma once
+
+#include <callinfo/line/line_state.hpp>
+#include <callinfo/model/ids.hpp>
+#include <callinfo/presence/events.hpp>
+#include <callinfo/syntax/subscription_state.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace callinfo {
+
+// The final response to the request just handled.
+struct response {
+  std::uint16_t code = 200;
+  std::string_view reason = "OK";
+  event_package event = event_package::call_info;
+  subscription_id subscription = 0;     // SUBSCRIBE 2xx: the id for later refreshes
+  std::optional<std::uint32_t> expires;  // Expires header of a 2xx to SUBSCRIBE / PUBLISH
+  std::string_view etag;                 // PUBLISH 2xx: SIP-ETag (empty otherwise)
+  std::optional<std::uint32_t> retry_after;  // Retry-After (seize conflicts in the Kamailio dialect)
+  std::optional<std::uint32_t> min_expires;  // 423 Interval Too Brief: Min-Expires
+};
+
+// What a line looks like to a NOTIFY: its URI and every busy appearance
+// (everything else is idle).
+struct line_view {
+  std::string_view uri;
+  std::span<appearance const> busy;
+};
+
+// A NOTIFY inside subscription `subscription`'s dialog.
+struct notify {
+  subscription_id subscription = 0;
+  event_package event = event_package::call_info;
+  substate state = substate::active;
+  std::optional<event_reason> reason;    // with terminated
+  std::optional<std::uint32_t> expires;  // seconds left, for Subscription-State ;expires=
+  line_view line;                        // call-info: the whole line
+  std::uint32_t seized_index = 0;        // line-seize: the seized appearance (0: none)
+  bool initial = false;                  // the NOTIFY that follows an accepted SUBSCRIBE
+};
+
+// Arms the timer, or moves it when it is already armed; when it fires, the
+// stack calls on_timer(timer). A timer that fires late or after a refresh
+// is harmless: the server checks the deadline itself.
+struct arm_timer {
+  timer_id timer;
+  time_point at;  // on the Clock policy's time line
+};
+
+struct cancel_timer {
+  timer_id timer;
+};
+
+// An appearance changed: for logs and for stacks that mirror state.
+struct appearance_changed {
+  std::string_view line;
+  std::uint32_t index = 0;
+  appearance_state from = appearance_state::idle;
+  appearance_state to = appearance_state::idle;
+  driver_kind cause = driver_kind::none;
+};
+
+using effect = std::variant<response, notify, arm_timer, cancel_timer, appearance_changed>;
+
+// Where the server writes effects: anything callable with an effect.
+template <class S>
+concept effect_sink = requires(S& s, effect const& e) { s(e); };
+
+// A sink that keeps the effects in a vector (allocates; convenient for
+// tests and simple stacks).
+struct effect_list {
+  std::vector<effect> items;
+  void operator()(effect const& e) { items.push_back(e); }
+  void clear() noexcept { items.clear(); }
+  std::size_t size() const noexcept { return items.size(); }
+  template <class T>
+  std::size_t count() const noexcept {
+    std::size_t n = 0;
+    for (effect const& e : items) n += std::holds_alternative<T>(e);
+    return n;
+  }
+};
+
+}  // namespace callinfo

@@ -1,0 +1,85 @@
+// callinfo — the inputs of the presence server, as typed values.
+//
+// A SIP stack builds these from a request it has parsed (with the syntax
+// layer's views: string_views into its own buffer, valid for the duration
+// of the call into the server). Nothing here is kept by reference: what the
+// server stores, it copies.
+//
+//   SUBSCRIBE  (RFC 6665 §4.2) for Event: call-info or line-seize
+//   PUBLISH    (RFC 3903 §4)  third-party, Event: call-info, state in Call-Info
+//   dialog events             the stack's own view of a call on a shared line
+//   timers                    that the server asked the stack to arm
+#pragma once
+
+#include <callinfo/model/appearance_state.hpp>
+#include <callinfo/model/ids.hpp>
+#include <callinfo/syntax/call_info.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace callinfo {
+
+struct subscribe_request {
+  event_package event = event_package::call_info;
+  std::string_view line;     // the shared line's AOR (Request-URI / To URI)
+  std::string_view watcher;  // the subscriber's AOR (From URI): authorization and per-watcher limits
+  // 0 for an initial SUBSCRIBE; for a refresh or an unsubscribe inside the
+  // subscription's dialog, the id the server gave in its 2xx.
+  subscription_id subscription = 0;
+  std::optional<std::uint32_t> expires;  // the Expires header; nullopt when absent (=> the package default)
+  std::optional<call_info_view> call_info;  // line-seize: which appearance (appearance-index)
+};
+
+struct publish_request {
+  std::string_view line;                     // the presentity: the shared line's AOR
+  std::optional<std::string_view> if_match;  // SIP-If-Match entity-tag (RFC 3903 §11.3.2)
+  std::optional<std::uint32_t> expires;      // nullopt => the package default
+  std::optional<call_info_view> call_info;   // the published state; required on an initial PUBLISH
+};
+
+enum class dialog_side : std::uint8_t { caller, callee };
+enum class dialog_phase : std::uint8_t { early, confirmed, hold, resume, terminated, failed };
+
+constexpr std::string_view to_string(dialog_side s) noexcept { return s == dialog_side::caller ? "caller" : "callee"; }
+constexpr std::string_view to_string(dialog_phase p) noexcept {
+  constexpr std::string_view names[] = {"early", "confirmed", "hold", "resume", "terminated", "failed"};
+  return names[static_cast<std::size_t>(p)];
+}
+
+// A call on a shared line, seen by the stack (dialog-driven mode, what
+// OpenSIPS' dialog callbacks and Kamailio's sca_call_info_update() see).
+struct dialog_event {
+  std::string_view line;  // the shared line the call is on
+  dialog_id dialog = 0;   // the stack's name for the dialog, stable across its events
+  dialog_side side = dialog_side::caller;
+  dialog_phase phase = dialog_phase::early;
+  // From the INVITE's Call-Info; nullopt means 1 (OpenSIPS' rule).
+  std::optional<std::uint32_t> appearance_index;
+  std::string_view remote;  // the other party (appearance-uri), may be empty
+  bool private_hold = false;  // hold: held-private instead of held
+};
+
+// Maps a dialog phase to the appearance state it means.
+constexpr appearance_state state_for(dialog_side side, dialog_phase phase, bool private_hold = false) noexcept {
+  switch (phase) {
+    case dialog_phase::early: return side == dialog_side::caller ? appearance_state::progressing : appearance_state::alerting;
+    case dialog_phase::confirmed:
+    case dialog_phase::resume: return appearance_state::active;
+    case dialog_phase::hold: return private_hold ? appearance_state::held_private : appearance_state::held;
+    case dialog_phase::terminated:
+    case dialog_phase::failed: break;
+  }
+  return appearance_state::idle;
+}
+
+// Timers the server asked for; the stack hands back the same value.
+enum class timer_kind : std::uint8_t { subscription, publication };
+struct timer_id {
+  timer_kind kind = timer_kind::subscription;
+  std::uint64_t id = 0;
+  friend constexpr bool operator==(timer_id, timer_id) noexcept = default;
+};
+
+}  // namespace callinfo

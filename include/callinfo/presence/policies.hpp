@@ -1,0 +1,47 @@
+// callinfo — the policy bundle of basic_server and its checks.
+//
+// A server is configured by one struct naming six policy types:
+//
+//   struct my_policies : callinfo::default_policies {
+//     using dialect = callinfo::broadworks_dialect;
+//   };
+//   callinfo::basic_server<my_policies> server;
+//
+// Each policy is checked by its concept with a one-line message, so a
+// mistake reads "Clock requirements not met", not a template backtrace.
+#pragma once
+
+#include <callinfo/policy/authorizer.hpp>
+#include <callinfo/policy/clock.hpp>
+#include <callinfo/policy/dialect.hpp>
+#include <callinfo/policy/ids.hpp>
+#include <callinfo/policy/limits.hpp>
+#include <callinfo/policy/storage.hpp>
+
+namespace callinfo {
+
+struct default_policies {
+  using clock = manual_clock;
+  using storage = map_storage;
+  using limits = default_limits;
+  using dialect = default_dialect;
+  using authorizer = allow_all;
+  using ids = counter_ids;
+};
+
+namespace detail {
+template <class P>
+constexpr bool check_policies() {
+  static_assert(clock_policy<typename P::clock>, "Clock requirements not met: `time_point now() const`");
+  static_assert(storage_policy<typename P::storage>, "Storage requirements not met: see callinfo::storage_policy");
+  static_assert(limits_policy<typename P::limits>, "Limits requirements not met: see callinfo::default_limits");
+  static_assert(dialect_policy<typename P::dialect>, "Dialect requirements not met: see callinfo::opensips_dialect");
+  static_assert(authorizer_policy<typename P::authorizer>,
+                "Authorizer requirements not met: may_subscribe(line, watcher, package), may_publish(line)");
+  static_assert(ids_policy<typename P::ids>,
+                "Ids requirements not met: next_subscription(), next_publication(), next_etag()");
+  return true;
+}
+}  // namespace detail
+
+}  // namespace callinfo

@@ -1,0 +1,614 @@
+// callinfo — basic_server: the presentity server of the call-info and
+// line-seize event packages, without I/O.
+//
+//   SUBSCRIBE / NOTIFY lifecycle   RFC 6665 §4 (initial NOTIFY, refresh,
+//                                  unsubscribe, fetch, expiry)
+//   PUBLISH and entity-tags        RFC 3903 §4–6 (200 + SIP-ETag, refresh and
+//                                  modify with SIP-If-Match, 412, removal)
+//   line-seize                     BroadWorks SCA as served by OpenSIPS
+//                                  presence_callinfo and Kamailio sca
+//
+// Each on_* call takes a typed request and writes effects (responses,
+// NOTIFYs, timers, state changes) to a sink, in the order the stack must
+// carry them out: the response first, then timers, then NOTIFYs. Views
+// inside effects stay valid until the next call into the server.
+//
+// Invariants kept after every call (checked by tests/presence/explore.cpp):
+//   - a subscription that is alive has a timer armed at its expiry;
+//   - an appearance is seized by at most one subscription;
+//   - no NOTIFY is addressed to a subscription after its terminated NOTIFY;
+//   - every accepted SUBSCRIBE gets exactly one initial NOTIFY;
+//   - every call-info watcher's latest NOTIFY shows the line as it is.
+#pragma once
+
+#include <callinfo/presence/effects.hpp>
+#include <callinfo/presence/events.hpp>
+#include <callinfo/presence/policies.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace callinfo {
+
+template <class Policies = default_policies>
+class basic_server {
+  static_assert(detail::check_policies<Policies>());
+
+ public:
+  using clock_type = typename Policies::clock;
+  using storage_type = typename Policies::storage;
+  using limits_type = typename Policies::limits;
+  using dialect = typename Policies::dialect;
+  using authorizer_type = typename Policies::authorizer;
+  using ids_type = typename Policies::ids;
+
+  basic_server() = default;
+  explicit basic_server(limits_type limits, authorizer_type authorizer = {}, clock_type clock = {})
+      : clock_(std::move(clock)), limits_(std::move(limits)), authorizer_(std::move(authorizer)) {}
+
+  clock_type& clock() noexcept { return clock_; }
+  clock_type const& clock() const noexcept { return clock_; }
+  storage_type& storage() noexcept { return storage_; }
+  storage_type const& storage() const noexcept { return storage_; }
+  limits_type const& limits() const noexcept { return limits_; }
+  ids_type& ids() noexcept { return ids_; }
+
+  // ---- SUBSCRIBE --------------------------------------------------------
+  template <effect_sink Out>
+  void on_subscribe(subscribe_request const& r, Out& out) {
+    collect_garbage();
+    if (r.subscription != 0) return refresh(r, out);
+    if (!authorizer_.may_subscribe(r.line, r.watcher, r.event)) return reject(out, r.event, 403, "Forbidden");
+
+    std::uint32_t const expires = granted_expires(r.event, r.expires);
+    if (expires != 0 && expires < limits_.min_expires) return too_brief(out, r.event);
+
+    line_record* rec = storage_.find_line(r.line);
+    if (storage_.subscription_count() >= limits_.max_subscriptions ||
+        storage_.subscriptions_of(r.watcher) >= limits_.max_subscriptions_per_watcher ||
+        (rec != nullptr && rec->watchers.size() >= limits_.max_subscriptions_per_line) ||
+        (rec == nullptr && storage_.line_count() >= limits_.max_lines))
+      return reject(out, r.event, 503, "Service Unavailable");
+
+    std::uint32_t seize_index = 0;
+    if (r.event == event_package::line_seize) {
+      seize_outcome const s = choose_seize_index(r, rec, expires != 0);
+      if (s.code != 0) {
+        response resp = make_response(s.code, s.reason, r.event);
+        if (s.code == 480 && dialect::seize_retry_after != 0) resp.retry_after = dialect::seize_retry_after;
+        out(effect{resp});
+        return;
+      }
+      seize_index = s.index;
+    }
+
+    subscription_id const id = ids_.next_subscription();
+    if (expires == 0) {
+      // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
+      // a line-seize fetch seizes nothing.
+      out(effect{make_response(ok_code(r.event), "OK", r.event, id, 0u)});
+      notify n = make_notify(id, r.event, r.line, rec ? &rec->state : nullptr, seize_index);
+      n.state = substate::terminated;
+      n.reason = event_reason::timeout;
+      n.initial = true;
+      out(effect{n});
+      return;
+    }
+
+    rec = &storage_.make_line(r.line);
+    subscription& sub = storage_.add_subscription(
+        subscription{id, r.event, std::string(r.line), std::string(r.watcher), deadline(expires), seize_index});
+    rec->watchers.push_back(id);
+    out(effect{make_response(ok_code(r.event), "OK", r.event, id, expires)});
+    out(effect{arm_timer{{timer_kind::subscription, id}, sub.expires_at}});
+
+    if (r.event == event_package::line_seize) {
+      state_change const c = rec->state.set_state(seize_index, appearance_state::seized, dialect::transitions,
+                                                  {driver_kind::seize, id});
+      notify n = make_notify(id, r.event, rec->state.uri(), &rec->state, seize_index);
+      n.initial = true;
+      out(effect{n});
+      if (c.result == transition::applied) changed(*rec, seize_index, c, driver_kind::seize, out);
+      notify_watchers(*rec, out);
+    } else {
+      notify n = make_notify(id, r.event, rec->state.uri(), &rec->state, 0);
+      n.initial = true;
+      out(effect{n});
+    }
+  }
+
+  // ---- PUBLISH ----------------------------------------------------------
+  template <effect_sink Out>
+  void on_publish(publish_request const& r, Out& out) {
+    collect_garbage();
+    constexpr auto ev = event_package::call_info;
+    if (!authorizer_.may_publish(r.line)) return reject(out, ev, 403, "Forbidden");
+    std::uint32_t const expires =
+        r.expires ? std::min<std::uint32_t>(*r.expires, limits_.publish_max_expires) : limits_.publish_default_expires;
+    if (expires != 0 && expires < limits_.min_expires) return too_brief(out, ev);
+
+    if (r.if_match) {
+      publication* pub = storage_.find_publication(*r.if_match);
+      if (pub == nullptr || pub->line != r.line) return reject(out, ev, 412, "Conditional Request Failed");
+      publication_id const pid = pub->id;
+      if (expires == 0) {  // RFC 3903 §4.5: removal
+        out(effect{make_response(200, "OK", ev, 0, 0u)});
+        out(effect{cancel_timer{{timer_kind::publication, pid}}});
+        remove_publication(pid, out);
+        return;
+      }
+      line_record& rec = storage_.make_line(r.line);
+      if (r.call_info) {  // modify
+        publish_check const chk = check_publication(*r.call_info, rec.state, pid);
+        if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
+      }
+      storage_.set_etag(*pub, make_etag());
+      pub->expires_at = deadline(expires);
+      out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
+      out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
+      if (r.call_info && apply_publication(*r.call_info, rec, pid, out)) notify_watchers(rec, out);
+      return;
+    }
+
+    if (!r.call_info) {
+      return reject(out, ev, dialect::publish_without_call_info,
+                    dialect::publish_without_call_info == 400 ? "Missing Call-Info header" : "Server Internal Error");
+    }
+    if (expires == 0) return reject(out, ev, 400, "Expires 0 without SIP-If-Match");
+    line_record* existing = storage_.find_line(r.line);
+    if (storage_.publication_count() >= limits_.max_publications ||
+        (existing == nullptr && storage_.line_count() >= limits_.max_lines))
+      return reject(out, ev, 503, "Service Unavailable");
+    publication_id const pid = ids_.next_publication();
+    line_state const empty;
+    publish_check const chk = check_publication(*r.call_info, existing ? existing->state : empty, pid);
+    if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
+
+    line_record& rec = existing ? *existing : storage_.make_line(r.line);
+    publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
+    out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
+    out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
+    if (apply_publication(*r.call_info, rec, pid, out)) notify_watchers(rec, out);
+    forget_if_empty(rec);
+  }
+
+  // ---- Dialog-driven mode -------------------------------------------------
+  // Returns what happened to the appearance; a refused event changes nothing
+  // and sends nothing.
+  template <effect_sink Out>
+  state_change on_dialog(dialog_event const& d, Out& out) {
+    collect_garbage();
+    std::uint32_t const index = d.appearance_index.value_or(1);
+    appearance_state const to = state_for(d.side, d.phase, d.private_hold);
+    state_change refused{transition::refused, appearance_state::idle, to};
+    if (index == 0 || index > limits_.max_appearances) return refused;
+    line_record* rec = storage_.find_line(d.line);
+    if (rec == nullptr) {
+      if (to == appearance_state::idle) return {transition::unchanged, appearance_state::idle, to};
+      if (storage_.line_count() >= limits_.max_lines) return refused;
+      rec = &storage_.make_line(d.line);
+    }
+    appearance_driver const self{driver_kind::dialog, d.dialog};
+    appearance const* current = rec->state.find(index);
+    refused.from = current ? current->state : appearance_state::idle;
+
+    if (to == appearance_state::idle) {
+      // Only the call that drives the appearance may end it: a failed second
+      // call must not idle the first call's appearance.
+      if (current == nullptr || current->driver != self) {
+        forget_if_empty(*rec);
+        return {current ? transition::refused : transition::unchanged, refused.from, to};
+      }
+      state_change const c{transition::applied, current->state, to};
+      rec->state.release_if_driven_by(index, self);
+      changed(*rec, index, c, driver_kind::dialog, out);
+      notify_watchers(*rec, out);
+      forget_if_empty(*rec);
+      return c;
+    }
+
+    appearance_driver const before = current ? current->driver : appearance_driver{};
+    if (before.kind == driver_kind::dialog && before != self) return refused;  // another call owns it
+    state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, !d.remote.empty());
+    if (c.result != transition::applied) {
+      forget_if_empty(*rec);
+      return c;
+    }
+    changed(*rec, index, c, driver_kind::dialog, out);
+    if (before.kind == driver_kind::seize && dialect::end_seize_when_early) {
+      // Kamailio sca: the seizer's line-seize subscription ends when its call
+      // goes on (terminated;reason=noresource).
+      if (subscription* s = storage_.find_subscription(before.id)) end_subscription(*s, event_reason::noresource, true, true, out);
+    }
+    notify_watchers(*rec, out);
+    return c;
+  }
+
+  // ---- Timers -------------------------------------------------------------
+  template <effect_sink Out>
+  void on_timer(timer_id t, Out& out) {
+    collect_garbage();
+    time_point const now = clock_.now();
+    if (t.kind == timer_kind::subscription) {
+      subscription* s = storage_.find_subscription(t.id);
+      if (s == nullptr) return;
+      if (now < s->expires_at) return out(effect{arm_timer{t, s->expires_at}});  // refreshed since
+      bool const tell = s->event == event_package::call_info ? limits_.call_info_timeout_notification
+                                                             : limits_.line_seize_timeout_notification;
+      end_subscription(*s, event_reason::timeout, tell, false, out);
+    } else {
+      publication* p = storage_.find_publication(t.id);
+      if (p == nullptr) return;
+      if (now < p->expires_at) return out(effect{arm_timer{t, p->expires_at}});
+      remove_publication(p->id, out);
+    }
+  }
+
+  // ---- Management (OpenSIPS MI list_lines / release_line, Kamailio sca.*) --
+  // Idles one appearance, or every appearance of the line; a seize that held
+  // a released appearance ends (terminated;reason=noresource). Returns how
+  // many appearances were released.
+  template <effect_sink Out>
+  std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out& out) {
+    collect_garbage();
+    line_record* rec = storage_.find_line(line);
+    if (rec == nullptr) return 0;
+    std::size_t n = 0;
+    for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
+      appearance const a = rec->state.busy()[i];
+      if (index && a.index != *index) continue;
+      state_change const c = rec->state.set_state(a.index, appearance_state::idle, broadworks_transitions,
+                                                  {driver_kind::management, 0});
+      changed(*rec, a.index, c, driver_kind::management, out);
+      ++n;
+      if (a.driver.kind == driver_kind::seize)
+        if (subscription* s = storage_.find_subscription(a.driver.id)) {
+          s->seized_index = 0;
+          end_subscription(*s, event_reason::noresource, true, true, out);
+        }
+    }
+    if (n != 0) notify_watchers(*rec, out);
+    forget_if_empty(*rec);
+    return n;
+  }
+
+  // Sets an appearance from outside (Kamailio sca.update_appearance /
+  // sca.seize_appearance), under the dialect's transition table.
+  template <effect_sink Out>
+  state_change update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote,
+                      Out& out) {
+    collect_garbage();
+    if (index == 0 || index > limits_.max_appearances) return {transition::refused, appearance_state::idle, to};
+    line_record* rec = storage_.find_line(line);
+    if (rec == nullptr) {
+      if (storage_.line_count() >= limits_.max_lines) return {transition::refused, appearance_state::idle, to};
+      rec = &storage_.make_line(line);
+    }
+    if (to == appearance_state::seized && rec->state.state_of(index) != appearance_state::idle)
+      return {transition::refused, rec->state.state_of(index), to};
+    state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
+                                                remote, !remote.empty());
+    if (c.result == transition::applied) {
+      changed(*rec, index, c, driver_kind::management, out);
+      notify_watchers(*rec, out);
+    }
+    forget_if_empty(*rec);
+    return c;
+  }
+
+  // The lowest idle appearance of a line (for an incoming call without an
+  // appearance-index), or 0 when all max_appearances are busy.
+  std::uint32_t first_idle_appearance(std::string_view uri) const {
+    auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
+    return rec ? rec->state.first_idle(limits_.max_appearances) : (limits_.max_appearances ? 1u : 0u);
+  }
+
+  // The line as a NOTIFY would show it (an unknown line is all idle).
+  line_view line(std::string_view uri) const {
+    auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
+    return rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{uri, {}};
+  }
+  // Calls f(line_view) for every line the server knows.
+  template <class F>
+  void for_each_line(F&& f) const {
+    storage_.for_each_line([&](line_record const& r) { f(line_view{r.state.uri(), r.state.busy()}); });
+  }
+
+  // Convenience forms that collect the effects in a vector.
+  effect_list on_subscribe(subscribe_request const& r) { return collect([&](effect_list& o) { on_subscribe(r, o); }); }
+  effect_list on_publish(publish_request const& r) { return collect([&](effect_list& o) { on_publish(r, o); }); }
+  effect_list on_timer(timer_id t) { return collect([&](effect_list& o) { on_timer(t, o); }); }
+
+ private:
+  struct seize_outcome {
+    std::uint16_t code = 0;  // 0: go ahead with `index`
+    std::string_view reason{};
+    std::uint32_t index = 0;
+  };
+  struct publish_check {
+    std::uint16_t code = 0;
+    std::string_view reason;
+  };
+
+  template <class F>
+  static effect_list collect(F&& f) {
+    effect_list l;
+    f(l);
+    return l;
+  }
+
+  static response make_response(std::uint16_t code, std::string_view reason, event_package e, subscription_id sub = 0,
+                                std::optional<std::uint32_t> expires = std::nullopt, std::string_view etag = {}) {
+    response r;
+    r.code = code;
+    r.reason = reason;
+    r.event = e;
+    r.subscription = sub;
+    r.expires = expires;
+    r.etag = etag;
+    return r;
+  }
+
+  static constexpr std::uint16_t ok_code(event_package e) noexcept {
+    return e == event_package::call_info ? dialect::call_info_subscribe_ok : 200;
+  }
+
+  template <effect_sink Out>
+  static void reject(Out& out, event_package e, std::uint16_t code, std::string_view reason) {
+    out(effect{make_response(code, reason, e)});
+  }
+  template <effect_sink Out>
+  void too_brief(Out& out, event_package e) {
+    response r = make_response(423, "Interval Too Brief", e);
+    r.min_expires = limits_.min_expires;
+    out(effect{r});
+  }
+
+  std::uint32_t granted_expires(event_package e, std::optional<std::uint32_t> asked) const noexcept {
+    bool const ci = e == event_package::call_info;
+    std::uint32_t const def = ci ? limits_.call_info_default_expires : limits_.line_seize_default_expires;
+    std::uint32_t const max = ci ? limits_.call_info_max_expires : limits_.line_seize_max_expires;
+    return asked ? std::min(*asked, max) : def;
+  }
+
+  time_point deadline(std::uint32_t seconds) const noexcept {
+    return clock_.now() + time_point(static_cast<std::int64_t>(seconds) * 1000);
+  }
+  std::uint32_t seconds_left(time_point at) const noexcept {
+    auto const ms = (at - clock_.now()).count();
+    return ms <= 0 ? 0u : static_cast<std::uint32_t>((ms + 999) / 1000);
+  }
+
+  std::string make_etag() {
+    // Base-36 of the Ids policy's number: a token (RFC 3903 entity-tag).
+    std::uint64_t n = ids_.next_etag();
+    char buf[16];
+    char* p = buf + sizeof buf;
+    do {
+      *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
+      n /= 36;
+    } while (n != 0);
+    return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  }
+
+  // Which appearance a line-seize SUBSCRIBE asks for, and whether it may
+  // have it.
+  seize_outcome choose_seize_index(subscribe_request const& r, line_record const* rec, bool seizing) const {
+    if (!r.call_info || r.call_info->empty()) return {400, "Missing Call-Info header"};
+    auto const a = r.call_info->front().appearance();
+    if (!a || !a->index) return {400, "Missing appearance-index"};
+    if (a->index->is_wildcard()) return {400, "Bad appearance-index"};
+    std::uint32_t index = a->index->value();
+    if (index > limits_.max_appearances) return {400, "appearance-index out of range"};
+    if (index == 0) {
+      if (!dialect::zero_index_seizes_any) return {400, "Bad appearance-index"};
+      index = rec ? rec->state.first_idle(limits_.max_appearances) : 1;
+      if (index == 0) return {480, "Temporarily Unavailable"};
+    }
+    if (seizing && rec != nullptr) {
+      if (rec->state.state_of(index) != appearance_state::idle) return {480, "Temporarily Unavailable"};
+      if (dialect::seize_conflicts == seize_scope::per_line)
+        for (appearance const& b : rec->state.busy())
+          if (b.driver.kind == driver_kind::seize) return {480, "Temporarily Unavailable"};
+    }
+    return {0, {}, index};
+  }
+
+  // A NOTIFY for subscription `id` showing line `uri` (state `st`, or all
+  // idle when the line is not stored). `expires` is the time left of a
+  // stored subscription.
+  notify make_notify(subscription_id id, event_package e, std::string_view uri, line_state const* st,
+                     std::uint32_t seized) {
+    notify n;
+    n.subscription = id;
+    n.event = e;
+    n.line = line_view{uri, st ? st->busy() : std::span<appearance const>{}};
+    n.seized_index = seized;
+    if (subscription const* s = storage_.find_subscription(id)) n.expires = seconds_left(s->expires_at);
+    return n;
+  }
+
+  // A call-info NOTIFY to every call-info watcher of the line.
+  template <effect_sink Out>
+  void notify_watchers(line_record const& rec, Out& out) {
+    for (subscription_id id : rec.watchers) {
+      subscription const* s = storage_.find_subscription(id);
+      if (s == nullptr || s->event != event_package::call_info) continue;
+      out(effect{make_notify(id, s->event, rec.state.uri(), &rec.state, 0)});
+    }
+  }
+
+  template <effect_sink Out>
+  static void changed(line_record const& rec, std::uint32_t index, state_change const& c, driver_kind cause, Out& out) {
+    out(effect{appearance_changed{rec.state.uri(), index, c.from, c.to, cause}});
+  }
+
+  // Ends a subscription: releases its seize, sends the terminated NOTIFY
+  // when asked, cancels its timer when it is still armed, and tells the
+  // line's watchers if the seize release changed the line.
+  template <effect_sink Out>
+  void end_subscription(subscription& s, std::optional<event_reason> reason, bool tell, bool timer_armed, Out& out) {
+    subscription_id const id = s.id;
+    line_record* rec = storage_.find_line(s.line);
+    bool line_changed = false;
+    if (rec != nullptr && s.event == event_package::line_seize && s.seized_index != 0) {
+      state_change const c{transition::applied, rec->state.state_of(s.seized_index), appearance_state::idle};
+      if (rec->state.release_if_driven_by(s.seized_index, {driver_kind::seize, id})) {
+        changed(*rec, s.seized_index, c, driver_kind::seize, out);
+        line_changed = true;
+      }
+    }
+    if (timer_armed) out(effect{cancel_timer{{timer_kind::subscription, id}}});
+    if (tell) {
+      // The line URI is read from the line (which outlives this call), not
+      // from the subscription about to be erased.
+      notify n = make_notify(id, s.event, rec ? std::string_view(rec->state.uri()) : std::string_view{},
+                             rec ? &rec->state : nullptr, s.seized_index);
+      n.state = substate::terminated;
+      n.reason = reason;
+      n.expires.reset();
+      out(effect{n});
+    }
+    if (rec != nullptr) std::erase(rec->watchers, id);
+    storage_.erase_subscription(id);
+    if (rec != nullptr) {
+      if (line_changed) notify_watchers(*rec, out);
+      forget_if_empty(*rec);
+    }
+  }
+
+  template <effect_sink Out>
+  void refresh(subscribe_request const& r, Out& out) {
+    subscription* s = storage_.find_subscription(r.subscription);
+    // Inside the dialog the stack may not know the line: compare it only when given.
+    if (s == nullptr || s->event != r.event || (!r.line.empty() && s->line != r.line))
+      return reject(out, r.event, 481, "Subscription Does Not Exist");
+    std::uint32_t const expires = granted_expires(r.event, r.expires);
+    if (expires == 0) {  // unsubscribe: 200, then the final NOTIFY
+      out(effect{make_response(200, "OK", r.event, s->id, 0u)});
+      end_subscription(*s, std::nullopt, true, true, out);
+      return;
+    }
+    if (expires < limits_.min_expires) return too_brief(out, r.event);
+    s->expires_at = deadline(expires);
+    out(effect{make_response(200, "OK", r.event, s->id, expires)});
+    out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
+    line_record* rec = storage_.find_line(s->line);
+    out(effect{make_notify(s->id, s->event, s->line, rec ? &rec->state : nullptr, s->seized_index)});
+  }
+
+  // A PUBLISH's Call-Info is the whole state its publisher sets: every
+  // appearance it names must be a known index and state, named once, and
+  // reachable by the transition table; `*` entries (the idle wildcard) are
+  // skipped. Checked in full before anything changes.
+  publish_check check_publication(call_info_view const& ci, line_state const& st, publication_id pid) const {
+    std::uint32_t seen_count = 0;
+    for (call_info_entry_view const& e : ci) {
+      for (appearance_view const& a : e.appearances()) {
+        if (a.index && a.index->is_wildcard()) continue;
+        std::uint32_t const index = a.index ? a.index->value() : 1;
+        if (index == 0 || index > limits_.max_appearances) return {400, "appearance-index out of range"};
+        if (!a.state_token) return {400, "Missing appearance-state"};
+        auto const to = a.state();
+        if (!to) return {400, "Unknown appearance-state"};
+        if (++seen_count > limits_.max_appearances) return {400, "Duplicate appearance-index"};
+        if (count_index(ci, index) > 1) return {400, "Duplicate appearance-index"};
+        appearance const* cur = st.find(index);
+        if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
+        if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *to) == transition::refused)
+          return {400, "Illegal appearance-state transition"};
+      }
+    }
+    (void)pid;
+    return {};
+  }
+  static std::uint32_t count_index(call_info_view const& ci, std::uint32_t index) noexcept {
+    std::uint32_t n = 0;
+    for (call_info_entry_view const& e : ci)
+      for (appearance_view const& a : e.appearances())
+        if (!(a.index && a.index->is_wildcard()) && (a.index ? a.index->value() : 1) == index) ++n;
+    return n;
+  }
+
+  // Applies a checked publication; returns whether the line changed. Its
+  // appearances that the new state no longer names go back to idle
+  // (a modify replaces the publication, RFC 3903 §4.4).
+  template <effect_sink Out>
+  bool apply_publication(call_info_view const& ci, line_record& rec, publication_id pid, Out& out) {
+    appearance_driver const self{driver_kind::publication, pid};
+    bool any = false;
+    for (call_info_entry_view const& e : ci) {
+      for (appearance_view const& a : e.appearances()) {
+        if (a.index && a.index->is_wildcard()) continue;
+        std::uint32_t const index = a.index ? a.index->value() : 1;
+        std::string remote;
+        if (a.uri) remote = unescape(a.uri->unquoted());
+        state_change const c =
+            rec.state.set_state(index, *a.state(), dialect::transitions, self, remote, a.uri.has_value());
+        if (c.result == transition::applied) {
+          changed(rec, index, c, driver_kind::publication, out);
+          any = true;
+        }
+      }
+    }
+    for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
+      appearance const& b = rec.state.busy()[i];
+      if (b.driver != self || count_index(ci, b.index) != 0) continue;
+      std::uint32_t const index = b.index;
+      state_change const c{transition::applied, b.state, appearance_state::idle};
+      rec.state.release_if_driven_by(index, self);
+      changed(rec, index, c, driver_kind::publication, out);
+      any = true;
+    }
+    return any;
+  }
+
+  template <effect_sink Out>
+  void remove_publication(publication_id pid, Out& out) {
+    publication* p = storage_.find_publication(pid);
+    if (p == nullptr) return;
+    line_record* rec = storage_.find_line(p->line);
+    storage_.erase_publication(pid);
+    if (rec == nullptr) return;
+    appearance_driver const self{driver_kind::publication, pid};
+    bool any = false;
+    for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
+      appearance const& b = rec->state.busy()[i];
+      if (b.driver != self) continue;
+      state_change const c{transition::applied, b.state, appearance_state::idle};
+      std::uint32_t const index = b.index;
+      rec->state.release_if_driven_by(index, self);
+      changed(*rec, index, c, driver_kind::publication, out);
+      any = true;
+    }
+    if (any) notify_watchers(*rec, out);
+    forget_if_empty(*rec);
+  }
+
+  // A line with no appearance in use and no watcher is forgotten, but only
+  // at the start of the next call: effects of this call may still point
+  // into it.
+  void forget_if_empty(line_record const& rec) {
+    if (rec.state.idle() && rec.watchers.empty()) garbage_.push_back(rec.state.uri());
+  }
+  void collect_garbage() {
+    for (std::string const& uri : garbage_)
+      if (line_record* r = storage_.find_line(uri); r && r->state.idle() && r->watchers.empty()) storage_.erase_line(uri);
+    garbage_.clear();
+  }
+
+  clock_type clock_{};
+  storage_type storage_{};
+  limits_type limits_{};
+  authorizer_type authorizer_{};
+  ids_type ids_{};
+  std::vector<std::string> garbage_;
+};
+
+using server = basic_server<>;
+
+}  // namespace callinfo
