@@ -19,16 +19,22 @@ concept ids_policy = requires(I& i) {
   { i.next_etag() } -> std::same_as<std::uint64_t>;
 };
 
+// The numbers an Ids policy has handed out, kept across snapshot/restore.
+struct id_counters {
+  std::uint64_t subscription = 0, publication = 0, etag = 0;
+};
+
 class counter_ids {
  public:
   subscription_id next_subscription() noexcept { return ++subscription_; }
   publication_id next_publication() noexcept { return ++publication_; }
   std::uint64_t next_etag() noexcept { return ++etag_; }
+  id_counters counters() const noexcept { return {subscription_, publication_, etag_}; }
   // After a restore, continue past the ids that the snapshot holds.
-  void reserve(subscription_id s, publication_id p, std::uint64_t e) noexcept {
-    if (s > subscription_) subscription_ = s;
-    if (p > publication_) publication_ = p;
-    if (e > etag_) etag_ = e;
+  void reserve(id_counters c) noexcept {
+    if (c.subscription > subscription_) subscription_ = c.subscription;
+    if (c.publication > publication_) publication_ = c.publication;
+    if (c.etag > etag_) etag_ = c.etag;
   }
 
  private:

@@ -257,7 +257,10 @@ class basic_server {
     collect_garbage();
     line_record* rec = storage_.find_line(line);
     if (rec == nullptr) return 0;
+    // Change the line first, then end the seizes: a NOTIFY shows the line
+    // as it is after the whole call.
     std::size_t n = 0;
+    std::vector<subscription_id> seizers;
     for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
       appearance const a = rec->state.busy()[i];
       if (index && a.index != *index) continue;
@@ -265,12 +268,13 @@ class basic_server {
                                                   {driver_kind::management, 0});
       changed(*rec, a.index, c, driver_kind::management, out);
       ++n;
-      if (a.driver.kind == driver_kind::seize)
-        if (subscription* s = storage_.find_subscription(a.driver.id)) {
-          s->seized_index = 0;
-          end_subscription(*s, event_reason::noresource, true, true, out);
-        }
+      if (a.driver.kind == driver_kind::seize) seizers.push_back(a.driver.id);
     }
+    for (subscription_id id : seizers)
+      if (subscription* s = storage_.find_subscription(id)) {
+        s->seized_index = 0;
+        end_subscription(*s, event_reason::noresource, true, true, out);
+      }
     if (n != 0) notify_watchers(*rec, out);
     forget_if_empty(*rec);
     return n;

@@ -1,0 +1,158 @@
+// Third-party PUBLISH of call-info state (RFC 3903 entity-tags), and the
+// seed call flow of OpenSIPS presence_callinfo.
+#include "support.hpp"
+
+using namespace callinfo;
+using namespace callinfo::test;
+
+namespace {
+struct opensips : default_policies {
+  using dialect = opensips_dialect;
+};
+}  // namespace
+
+TEST_CASE("seed call flow: SUBSCRIBE, PUBLISH alerting, PUBLISH active; the watcher sees each state") {
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:watcher@example.com");
+  subscription_id const watcher = h.reply().subscription;
+
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  CHECK(h.reply().code == 200);
+  std::string const etag(h.reply().etag);
+  CHECK_FALSE(etag.empty());
+  CHECK(h.reply().expires == 3600u);
+  REQUIRE(h.notifies(watcher).size() == 1);
+  CHECK(h.states(h.notifies(watcher)[0].line) == "1=alerting");
+
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active", etag);
+  CHECK(h.reply().code == 200);
+  CHECK(h.reply().etag != etag);  // RFC 3903 §4.4: a new entity-tag each time
+  REQUIRE(h.notifies(watcher).size() == 1);
+  CHECK(h.states(h.notifies(watcher)[0].line) == "1=active");
+}
+
+TEST_CASE("PUBLISH without Call-Info: 400 by default, 500 in the OpenSIPS dialect") {
+  harness<> h;
+  h.publish(std::nullopt);
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().reason == "Missing Call-Info header");
+  harness<opensips> o;
+  o.publish(std::nullopt);
+  CHECK(o.reply().code == 500);
+  CHECK(h.server.storage().publication_count() == 0);
+}
+
+TEST_CASE("RFC 3903 §4.4: an unknown or stale SIP-If-Match is 412 and changes nothing") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  std::string const first(h.reply().etag);
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active", first);
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=idle", first);  // stale now
+  CHECK(h.reply().code == 412);
+  CHECK(h.line_states() == "1=active");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=idle", "nosuchtag");
+  CHECK(h.reply().code == 412);
+}
+
+TEST_CASE("RFC 3903 §4.3: a refresh without a body keeps the state, gives a new tag and NOTIFYs nobody") {
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:w@x");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  std::string const etag(h.reply().etag);
+  h.publish(std::nullopt, etag, 1800);
+  CHECK(h.reply().code == 200);
+  CHECK(h.reply().expires == 1800u);
+  CHECK(h.reply().etag != etag);
+  CHECK(h.notifies().empty());
+  CHECK(h.line_states() == "1=active");
+}
+
+TEST_CASE("RFC 3903 §4.5: Expires 0 removes the publication and its appearances go idle") {
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:w@x");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  std::string const etag(h.reply().etag);
+  auto const& fx = h.publish(std::nullopt, etag, 0);
+  CHECK(h.reply().code == 200);
+  CHECK(fx.count<cancel_timer>() == 1);
+  REQUIRE(h.notifies().size() == 1);
+  CHECK(h.states(h.notifies()[0].line) == "idle");
+  CHECK(h.server.storage().publication_count() == 0);
+}
+
+TEST_CASE("a publication that expires takes its state with it") {
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:w@x");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=held", std::nullopt, 60);
+  h.advance_and_fire(60, {timer_kind::publication, 1});
+  REQUIRE(h.notifies().size() == 1);
+  CHECK(h.states(h.notifies()[0].line) == "idle");
+}
+
+TEST_CASE("an illegal transition is refused with 400 and the line is unchanged (OpenSIPS table)") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  std::string const etag(h.reply().etag);
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=held", etag);
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().reason == "Illegal appearance-state transition");
+  CHECK(h.line_states() == "1=alerting");
+  // The entity-tag is still the publication's: a failed modify does not consume it.
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active", etag);
+  CHECK(h.reply().code == 200);
+}
+
+TEST_CASE("a PUBLISH is all or nothing: one bad appearance refuses the whole request") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active,"
+            "<sip:bob@example.com>;appearance-index=2;appearance-state=ringing");
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().reason == "Unknown appearance-state");
+  CHECK(h.line_states() == "idle");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active;appearance-index=1;appearance-state=held");
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().reason == "Duplicate appearance-index");
+}
+
+TEST_CASE("OpenSIPS NOTIFY style is accepted as a PUBLISH body: the idle wildcard is skipped") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active;appearance-index=2;"
+            "appearance-state=held;appearance-index=*;appearance-state=idle");
+  CHECK(h.reply().code == 200);
+  CHECK(h.line_states() == "1=active 2=held");
+}
+
+TEST_CASE("a missing appearance-index means 1, and appearance-uri is kept unescaped") {
+  harness<> h;
+  h.publish(R"(<sip:bob@example.com>;appearance-state=active;appearance-uri="\"Carol\" <sip:carol@example.com>")");
+  CHECK(h.reply().code == 200);
+  line_view const l = h.server.line(bob);
+  REQUIRE(l.busy.size() == 1);
+  CHECK(l.busy[0].index == 1);
+  CHECK(l.busy[0].remote == R"("Carol" <sip:carol@example.com>)");
+}
+
+TEST_CASE("RFC 3903 §4.4: a modify replaces the publication: appearances it no longer names go idle") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active,"
+            "<sip:bob@example.com>;appearance-index=2;appearance-state=alerting");
+  std::string const etag(h.reply().etag);
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=held", etag);
+  CHECK(h.reply().code == 200);
+  CHECK(h.line_states() == "1=held");
+}
+
+TEST_CASE("a PUBLISH does not take over an appearance that a dialog drives") {
+  harness<> h;
+  h.dialog(9, dialog_side::caller, dialog_phase::confirmed, 1);
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=idle");
+  CHECK(h.reply().code == 400);
+  CHECK(h.line_states() == "1=active");
+}
+
+TEST_CASE("an initial PUBLISH with Expires 0 is 400") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active", std::nullopt, 0);
+  CHECK(h.reply().code == 400);
+  CHECK(h.server.storage().publication_count() == 0);
+}

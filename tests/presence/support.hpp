@@ -1,0 +1,114 @@
+// Test support for the presence suites: a small "stack" that feeds requests
+// to a server and keeps what it answered.
+#pragma once
+
+#include <callinfo/presence/server.hpp>
+
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace callinfo::test {
+
+inline constexpr std::string_view bob = "sip:bob@example.com";
+
+template <class Policies = default_policies>
+struct harness {
+  basic_server<Policies> server;
+  effect_list last;
+  std::deque<std::string> texts;  // keeps parsed Call-Info values alive
+
+  harness() = default;
+  explicit harness(typename Policies::limits l) : server(std::move(l)) {}
+
+  std::optional<call_info_view> call_info(std::optional<std::string_view> text) {
+    if (!text) return std::nullopt;
+    texts.emplace_back(*text);
+    auto r = parse_call_info(texts.back());
+    REQUIRE_MESSAGE(r.has_value(), "test Call-Info must parse: " << *text);
+    return *r;
+  }
+
+  effect_list const& subscribe(event_package e, std::string_view watcher, std::optional<std::uint32_t> expires = {},
+                               std::optional<std::string_view> ci = {}, std::string_view line = bob) {
+    subscribe_request r;
+    r.event = e;
+    r.line = line;
+    r.watcher = watcher;
+    r.expires = expires;
+    r.call_info = call_info(ci);
+    last = server.on_subscribe(r);
+    return last;
+  }
+  effect_list const& seize(std::string_view watcher, std::uint32_t index, std::optional<std::uint32_t> expires = {}) {
+    std::string const ci = "<" + std::string(bob) + ">;appearance-index=" + std::to_string(index);
+    return subscribe(event_package::line_seize, watcher, expires, ci);
+  }
+  effect_list const& refresh(subscription_id id, event_package e, std::optional<std::uint32_t> expires) {
+    subscribe_request r;
+    r.event = e;
+    r.line = bob;
+    r.subscription = id;
+    r.expires = expires;
+    last = server.on_subscribe(r);
+    return last;
+  }
+  effect_list const& publish(std::optional<std::string_view> ci, std::optional<std::string_view> if_match = {},
+                             std::optional<std::uint32_t> expires = {}, std::string_view line = bob) {
+    publish_request r;
+    r.line = line;
+    r.if_match = if_match;
+    r.expires = expires;
+    r.call_info = call_info(ci);
+    last = server.on_publish(r);
+    return last;
+  }
+  state_change dialog(dialog_id id, dialog_side side, dialog_phase phase, std::optional<std::uint32_t> index = {},
+                      std::string_view remote = {}) {
+    dialog_event d;
+    d.line = bob;
+    d.dialog = id;
+    d.side = side;
+    d.phase = phase;
+    d.appearance_index = index;
+    d.remote = remote;
+    last.clear();
+    return server.on_dialog(d, last);
+  }
+  effect_list const& advance_and_fire(std::uint32_t seconds, timer_id t) {
+    server.clock().advance(std::chrono::seconds(seconds));
+    last = server.on_timer(t);
+    return last;
+  }
+
+  response const& reply() const {
+    for (effect const& e : last.items)
+      if (auto const* r = std::get_if<response>(&e)) return *r;
+    FAIL("no response among the effects");
+    static response none;
+    return none;
+  }
+  std::vector<notify> notifies(std::optional<subscription_id> to = {}) const {
+    std::vector<notify> v;
+    for (effect const& e : last.items)
+      if (auto const* n = std::get_if<notify>(&e))
+        if (!to || n->subscription == *to) v.push_back(*n);
+    return v;
+  }
+  std::string states(line_view const& l) const {
+    std::string s;
+    for (appearance const& a : l.busy) {
+      if (!s.empty()) s += ' ';
+      s += std::to_string(a.index) + "=" + std::string(to_string(a.state));
+    }
+    return s.empty() ? "idle" : s;
+  }
+  // The line as the server holds it, e.g. "1=active 2=seized" or "idle".
+  std::string line_states(std::string_view line = bob) const { return states(server.line(line)); }
+};
+
+}  // namespace callinfo::test
