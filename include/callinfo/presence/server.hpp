@@ -59,7 +59,7 @@ class basic_server {
 
   // ---- SUBSCRIBE --------------------------------------------------------
   template <effect_sink Out>
-  void on_subscribe(subscribe_request const& r, Out& out) {
+  void on_subscribe(subscribe_request const& r, Out&& out) {
     collect_garbage();
     if (r.subscription != 0) return refresh(r, out);
     if (!authorizer_.may_subscribe(r.line, r.watcher, r.event)) return reject(out, r.event, 403, "Forbidden");
@@ -123,7 +123,7 @@ class basic_server {
 
   // ---- PUBLISH ----------------------------------------------------------
   template <effect_sink Out>
-  void on_publish(publish_request const& r, Out& out) {
+  void on_publish(publish_request const& r, Out&& out) {
     collect_garbage();
     constexpr auto ev = event_package::call_info;
     if (!authorizer_.may_publish(r.line)) return reject(out, ev, 403, "Forbidden");
@@ -180,7 +180,7 @@ class basic_server {
   // Returns what happened to the appearance; a refused event changes nothing
   // and sends nothing.
   template <effect_sink Out>
-  state_change on_dialog(dialog_event const& d, Out& out) {
+  state_change on_dialog(dialog_event const& d, Out&& out) {
     collect_garbage();
     std::uint32_t const index = d.appearance_index.value_or(1);
     appearance_state const to = state_for(d.side, d.phase, d.private_hold);
@@ -230,7 +230,7 @@ class basic_server {
 
   // ---- Timers -------------------------------------------------------------
   template <effect_sink Out>
-  void on_timer(timer_id t, Out& out) {
+  void on_timer(timer_id t, Out&& out) {
     collect_garbage();
     time_point const now = clock_.now();
     if (t.kind == timer_kind::subscription) {
@@ -253,7 +253,7 @@ class basic_server {
   // a released appearance ends (terminated;reason=noresource). Returns how
   // many appearances were released.
   template <effect_sink Out>
-  std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out& out) {
+  std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out&& out) {
     collect_garbage();
     line_record* rec = storage_.find_line(line);
     if (rec == nullptr) return 0;
@@ -284,7 +284,7 @@ class basic_server {
   // sca.seize_appearance), under the dialect's transition table.
   template <effect_sink Out>
   state_change update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote,
-                      Out& out) {
+                      Out&& out) {
     collect_garbage();
     if (index == 0 || index > limits_.max_appearances) return {transition::refused, appearance_state::idle, to};
     line_record* rec = storage_.find_line(line);

@@ -180,7 +180,7 @@ void snapshot(basic_server<P>& s, Sink& out) {
 // every subscription and publication. On malformed input returns false and
 // leaves the server's state as it was.
 template <class P, effect_sink Out>
-bool restore(basic_server<P>& s, std::string_view text, Out& out) {
+bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   detail::snapshot_reader in(text);
   typename P::storage next{};
   time_point const now = s.clock().now();

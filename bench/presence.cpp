@@ -1,0 +1,186 @@
+// callinfo benchmark — the presence server without I/O.
+//
+//   presence [--benchmark_* flags]
+//
+// Events per second through basic_server for state changes (dialog events
+// and PUBLISH modifies, with 0, 1 and 10 call-info watchers), SUBSCRIBE
+// refreshes, and the memory a line's appearances and a subscription take
+// (heap bytes in use, from glibc's mallinfo2, divided by the count). The
+// effect sink counts effects and keeps none, as a stack that writes each
+// NOTIFY straight into its send buffer would.
+#include "alloc_count.hpp"
+
+#include <callinfo/presence/server.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <malloc.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace callinfo;
+
+constexpr std::string_view line_uri = "sip:bob@example.com";
+
+struct counting_sink {
+  std::uint64_t effects = 0, notifies = 0;
+  void operator()(effect const& e) noexcept {
+    ++effects;
+    notifies += std::holds_alternative<notify>(e);
+  }
+};
+
+struct broadworks : default_policies {
+  using dialect = broadworks_dialect;
+};
+
+template <class Server>
+void add_watchers(Server& s, int n) {
+  counting_sink sink;
+  for (int i = 0; i < n; ++i) {
+    std::string const w = "sip:watcher" + std::to_string(i) + "@example.com";
+    subscribe_request r;
+    r.event = event_package::call_info;
+    r.line = line_uri;
+    r.watcher = w;
+    s.on_subscribe(r, sink);
+  }
+}
+
+// Confirmed <-> hold on appearance 1: one applied transition per event.
+void BM_dialog_state_change(benchmark::State& state) {
+  basic_server<broadworks> s;
+  add_watchers(s, static_cast<int>(state.range(0)));
+  counting_sink sink;
+  dialog_event d;
+  d.line = line_uri;
+  d.dialog = 1;
+  d.side = dialog_side::caller;
+  d.appearance_index = 1;
+  d.phase = dialog_phase::confirmed;
+  s.on_dialog(d, sink);
+  std::uint64_t const before = callinfo_bench::allocation_count();
+  bool hold = true;
+  for (auto _ : state) {
+    d.phase = hold ? dialog_phase::hold : dialog_phase::resume;
+    hold = !hold;
+    benchmark::DoNotOptimize(s.on_dialog(d, sink));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["notifies/event"] = static_cast<double>(sink.notifies) / static_cast<double>(state.iterations());
+  state.counters["allocs/event"] =
+      static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_dialog_state_change)->Arg(0)->Arg(1)->Arg(10);
+
+// A PUBLISH modify (SIP-If-Match, Call-Info already parsed) toggling
+// appearance 1 between active and held.
+void BM_publish_modify(benchmark::State& state) {
+  basic_server<broadworks> s;
+  add_watchers(s, static_cast<int>(state.range(0)));
+  counting_sink sink;
+  auto const active = *parse_call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  auto const held = *parse_call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=held");
+  std::string etag;
+  {
+    effect_list fx;
+    publish_request p;
+    p.line = line_uri;
+    p.call_info = active;
+    s.on_publish(p, fx);
+    etag = std::get<response>(fx.items[0]).etag;
+  }
+  bool hold = true;
+  for (auto _ : state) {
+    publish_request p;
+    p.line = line_uri;
+    p.if_match = etag;
+    p.call_info = hold ? held : active;
+    hold = !hold;
+    std::string_view new_tag;
+    s.on_publish(p, [&](effect const& e) {
+      sink(e);
+      if (auto const* r = std::get_if<response>(&e)) new_tag = r->etag;
+    });
+    etag.assign(new_tag);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["notifies/event"] = static_cast<double>(sink.notifies) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_publish_modify)->Arg(0)->Arg(10);
+
+// A call-info SUBSCRIBE refresh inside its dialog (200, timer, NOTIFY).
+void BM_subscribe_refresh(benchmark::State& state) {
+  basic_server<> s;
+  effect_list fx;
+  subscribe_request r;
+  r.event = event_package::call_info;
+  r.line = line_uri;
+  r.watcher = "sip:w@example.com";
+  s.on_subscribe(r, fx);
+  r.subscription = std::get<response>(fx.items[0]).subscription;
+  r.expires = 3600;
+  counting_sink sink;
+  for (auto _ : state) s.on_subscribe(r, sink);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_subscribe_refresh);
+
+std::size_t heap_in_use() { return mallinfo2().uordblks; }
+
+// Heap bytes per subscription (100 watchers on each of 100 lines) and per
+// busy appearance (8 per line over 1000 lines, remote parties included).
+void report_memory() {
+  {
+    basic_server<> s;
+    counting_sink sink;
+    std::size_t const before = heap_in_use();
+    std::vector<std::string> keep;
+    for (int l = 0; l < 100; ++l)
+      for (int w = 0; w < 100; ++w) {
+        std::string const line = "sip:line" + std::to_string(l) + "@example.com";
+        std::string const watcher = "sip:phone" + std::to_string(w) + "@example.com";
+        subscribe_request r;
+        r.event = event_package::call_info;
+        r.line = line;
+        r.watcher = watcher;
+        s.on_subscribe(r, sink);
+      }
+    double const per = static_cast<double>(heap_in_use() - before) / 10000.0;
+    std::printf("memory: %.0f heap bytes per subscription (10,000 call-info subscriptions over 100 lines; "
+                "sizeof(subscription) = %zu)\n", per, sizeof(subscription));
+  }
+  {
+    basic_server<> s;
+    counting_sink sink;
+    std::size_t const before_lines = heap_in_use();
+    for (int l = 0; l < 1000; ++l) {
+      std::string const line = "sip:line" + std::to_string(l) + "@example.com";
+      s.update(line, 1, appearance_state::seized, {}, sink);  // creates the line
+    }
+    std::size_t const before = heap_in_use();
+    for (int l = 0; l < 1000; ++l) {
+      std::string const line = "sip:line" + std::to_string(l) + "@example.com";
+      for (std::uint32_t i = 2; i <= 8; ++i) s.update(line, i, appearance_state::active, "<sip:carol@example.com>", sink);
+    }
+    double const per = static_cast<double>(heap_in_use() - before) / 7000.0;
+    std::printf("memory: %.0f heap bytes per busy appearance with a 23-byte remote party "
+                "(sizeof(appearance) = %zu); a line record costs %.0f bytes\n",
+                per, sizeof(appearance), static_cast<double>(before - before_lines) / 1000.0);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  report_memory();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
