@@ -23,7 +23,9 @@ TEST_CASE("caller side: early -> progressing -> active -> held -> active -> idle
       {dialog_phase::early, "1=progressing"}, {dialog_phase::confirmed, "1=active"}, {dialog_phase::hold, "1=held"},
       {dialog_phase::resume, "1=active"},     {dialog_phase::terminated, "idle"},
   };
-  for (auto const& [phase, expect] : steps) {
+  for (auto const& step : steps) {
+    dialog_phase const phase = step.first;
+    std::string const expect = step.second;
     CAPTURE(to_string(phase));
     CHECK(h.dialog(5, dialog_side::caller, phase, 1, "<sip:carol@example.com>").result == transition::applied);
     REQUIRE(h.notifies().size() == 1);

@@ -90,7 +90,7 @@ class basic_server {
     if (expires == 0) {
       // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
       // a line-seize fetch seizes nothing.
-      out(effect{make_response(ok_code(r.event), "OK", r.event, id, 0u)});
+      out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, id, 0u)});
       notify n = make_notify(id, r.event, r.line, rec ? &rec->state : nullptr, seize_index);
       n.state = substate::terminated;
       n.reason = event_reason::timeout;
@@ -103,7 +103,7 @@ class basic_server {
     subscription& sub = storage_.add_subscription(
         subscription{id, r.event, std::string(r.line), std::string(r.watcher), deadline(expires), seize_index});
     rec->watchers.push_back(id);
-    out(effect{make_response(ok_code(r.event), "OK", r.event, id, expires)});
+    out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, id, expires)});
     out(effect{arm_timer{{timer_kind::subscription, id}, sub.expires_at}});
 
     if (r.event == event_package::line_seize) {
@@ -261,9 +261,10 @@ class basic_server {
     // as it is after the whole call.
     std::size_t n = 0;
     std::vector<subscription_id> seizers;
-    for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
-      appearance const a = rec->state.busy()[i];
-      if (index && a.index != *index) continue;
+    std::vector<appearance> released;
+    for (appearance const& a : rec->state.busy())
+      if (!index || a.index == *index) released.push_back(a);
+    for (appearance const& a : released) {  // in index order
       state_change const c = rec->state.set_state(a.index, appearance_state::idle, broadworks_transitions,
                                                   {driver_kind::management, 0});
       changed(*rec, a.index, c, driver_kind::management, out);
@@ -359,6 +360,9 @@ class basic_server {
 
   static constexpr std::uint16_t ok_code(event_package e) noexcept {
     return e == event_package::call_info ? dialect::call_info_subscribe_ok : 200;
+  }
+  static constexpr std::string_view ok_reason(event_package e) noexcept {
+    return ok_code(e) == 202 ? "Accepted" : "OK";
   }
 
   template <effect_sink Out>

@@ -22,6 +22,7 @@
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/detail/numbers.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -242,6 +243,11 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   }
   s.storage() = std::move(next);
   if constexpr (requires { s.ids().reserve(ids); }) s.ids().reserve(ids);
+  // In a stable order (subscriptions, then publications, by id), whatever
+  // order the storage iterates in.
+  std::sort(timers.begin(), timers.end(), [](arm_timer const& a, arm_timer const& b) {
+    return a.timer.kind != b.timer.kind ? a.timer.kind < b.timer.kind : a.timer.id < b.timer.id;
+  });
   for (arm_timer const& t : timers) out(effect{t});
   return true;
 }

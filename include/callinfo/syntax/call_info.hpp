@@ -52,6 +52,31 @@ constexpr bool parse_appearance_index(std::string_view v, appearance_index& out)
   return true;
 }
 
+namespace detail {
+enum class sca_param : std::uint8_t { other, index, state, uri };
+
+// Equality of a token with a lower-case literal of letters and '-': OR-ing
+// 0x20 folds A-Z onto a-z and maps no other token byte onto a letter or '-'.
+constexpr bool token_equals_lower(std::string_view token, std::string_view lower) noexcept {
+  if (token.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    if ((static_cast<unsigned char>(token[i]) | 0x20u) != static_cast<unsigned char>(lower[i])) return false;
+  return true;
+}
+
+// Which SCA param a param name (a token) is, comparing "appearance-" once:
+// the names are 16 (appearance-index, appearance-state) or 14 bytes long.
+constexpr sca_param classify_sca_param(std::string_view name) noexcept {
+  if ((name.size() != 16 && name.size() != 14) || !token_equals_lower(name.substr(0, 11), "appearance-"))
+    return sca_param::other;
+  std::string_view const tail = name.substr(11);
+  if (name.size() == 14) return token_equals_lower(tail, "uri") ? sca_param::uri : sca_param::other;
+  if (token_equals_lower(tail, "index")) return sca_param::index;
+  if (token_equals_lower(tail, "state")) return sca_param::state;
+  return sca_param::other;
+}
+}  // namespace detail
+
 // One appearance described by an entry: an appearance-index param and the
 // appearance-state / appearance-uri params that follow it.
 struct appearance_view {
@@ -98,20 +123,21 @@ class appearance_range {
       current_ = {};
       start_ = it_;
       bool any = false;
+      // A second index, state or uri param starts the next appearance.
       for (; it_ != param_range::iterator{}; ++it_) {
         param_view const& p = *it_;
-        if (p.is("appearance-index")) {
+        detail::sca_param const kind = detail::classify_sca_param(p.name);
+        if (kind == detail::sca_param::other) continue;
+        if (kind == detail::sca_param::index) {
           if (current_.index) break;
           appearance_index i;
           if (parse_appearance_index(p.value, i)) current_.index = i;
-        } else if (p.is("appearance-state")) {
+        } else if (kind == detail::sca_param::state) {
           if (current_.state_token) break;
           current_.state_token = p.value;
-        } else if (p.is("appearance-uri")) {
+        } else {
           if (current_.uri) break;
           current_.uri = p;
-        } else {
-          continue;
         }
         any = true;
       }
@@ -150,14 +176,22 @@ namespace detail {
 // Reads the validated entry at p (possibly after a ',' and whitespace);
 // returns the position after its last param.
 constexpr char const* next_call_info_entry(char const* p, char const* end, call_info_entry_view& out) noexcept {
-  p = skip_lws(p, end);
-  if (p != end && *p == ',') p = skip_lws(p + 1, end);
-  char const* const uri = p + 1;  // past '<'
-  char const* q = uri;
-  while (*q != '>') ++q;
-  out.uri = std::string_view(uri, static_cast<std::size_t>(q - uri));
-  char const* const params_end = skip_params(q + 1, end);
-  out.params = param_range(std::string_view(q + 1, static_cast<std::size_t>(params_end - (q + 1))));
+  // A validated entry starts at '<' (after whitespace and the ',' before
+  // it); '<' and '>' never occur unquoted among the params, so the entry's
+  // params end at the next unquoted '<' (the next entry) or at the end.
+  p = find_byte(p, end, '<');
+  char const* const uri = p + 1;
+  char const* const raquot = find_byte(uri, end, '>');
+  out.uri = std::string_view(uri, static_cast<std::size_t>(raquot - uri));
+  char const* q = raquot + 1;
+  while (q != end && *q != '<') q = *q == '"' ? skip_quoted(q, end) : q + 1;
+  char const* params_end = q;
+  if (q != end) {  // back over ", " to the end of the last param
+    while (*(params_end - 1) != ',') --params_end;
+    --params_end;
+    while (static_cast<unsigned char>(*(params_end - 1)) <= ' ') --params_end;
+  }
+  out.params = param_range(std::string_view(raquot + 1, static_cast<std::size_t>(params_end - (raquot + 1))));
   return params_end;
 }
 }  // namespace detail

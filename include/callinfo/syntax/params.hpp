@@ -12,10 +12,12 @@
 #include <callinfo/syntax/detail/chars.hpp>
 
 #include <cstddef>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace callinfo {
 
@@ -52,17 +54,34 @@ namespace detail {
 
 // Over validated text only: whitespace here is SP, HTAB or the CRLF of a fold.
 constexpr char const* skip_lws(char const* p, char const* end) noexcept {
-  while (p != end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+  while (p != end && static_cast<unsigned char>(*p) <= ' ') ++p;  // SP, HTAB, CR, LF: nothing else is < 0x21 here
   return p;
+}
+
+// Past the closing '"' of the validated quoted-string that opens at p.
+// memchr finds each candidate quote; a quote preceded by an odd run of
+// backslashes is escaped and the search goes on.
+constexpr char const* find_byte(char const* p, char const* end, char c) noexcept {
+  if (std::is_constant_evaluated()) {
+    while (p != end && *p != c) ++p;
+    return p == end ? nullptr : p;
+  }
+  return static_cast<char const*>(std::memchr(p, c, static_cast<std::size_t>(end - p)));
+}
+constexpr char const* skip_quoted(char const* p, char const* end) noexcept {
+  for (char const* q = p + 1;;) {
+    q = find_byte(q, end, '"');
+    if (q == nullptr) return end;
+    std::size_t slashes = 0;
+    for (char const* b = q - 1; b > p && *b == '\\'; --b) ++slashes;
+    if (slashes % 2 == 0) return q + 1;
+    ++q;
+  }
 }
 
 // End of a validated gen-value starting at p.
 constexpr char const* skip_value(char const* p, char const* end) noexcept {
-  if (p != end && *p == '"') {
-    for (++p; p != end && *p != '"'; ++p)
-      if (*p == '\\') ++p;
-    return p == end ? p : p + 1;
-  }
+  if (p != end && *p == '"') return skip_quoted(p, end);
   if (p != end && *p == '[') {
     while (p != end && *p != ']') ++p;
     return p == end ? p : p + 1;

@@ -20,13 +20,14 @@ enum char_class : std::uint16_t {
   cc_hex = 1u << 2,
   cc_token = 1u << 3,        // tchar: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
   cc_token_nodot = 1u << 4,  // tchar minus "."
-  cc_qdtext = 1u << 5,       // %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII (LWS handled by the rule)
+  cc_qdtext = 1u << 5,       // %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII bytes %x80-FD (LWS handled by the rule)
   cc_quoted_pair = 1u << 6,  // %x00-09 / %x0B-0C / %x0E-7F: what may follow "\"
   cc_uric = 1u << 7,         // reserved / unreserved, plus "[" "]" (RFC 2732); "%" is the escaped rule
   cc_scheme = 1u << 8,       // ALPHA / DIGIT / "+" / "-" / "."
   cc_wsp = 1u << 9,          // SP / HTAB
   cc_ctl = 1u << 10,         // %x00-1F / %x7F
   cc_header_safe = 1u << 11, // may be written inside a header value: not CTL, or HTAB
+  cc_qdtext_wsp = 1u << 12,  // qdtext plus SP / HTAB: a quoted-string's content without folds
 };
 
 namespace chars_impl {
@@ -45,7 +46,9 @@ constexpr std::uint16_t classify(unsigned c) {
   if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) m |= cc_hex;
   if (c < 0x80 && (alpha || digit || in(ch, "-.!%*_+`'~"))) m |= cc_token;
   if (c < 0x80 && (alpha || digit || in(ch, "-!%*_+`'~"))) m |= cc_token_nodot;
-  if (c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80) m |= cc_qdtext;
+  // UTF8-NONASCII covers the bytes %x80-FD; %xFE and %xFF never occur.
+  if (c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || (c >= 0x80 && c <= 0xfd)) m |= cc_qdtext;
+  if ((m & cc_qdtext) || c == ' ' || c == '\t') m |= cc_qdtext_wsp;
   if (c <= 0x7f && c != 0x0a && c != 0x0d) m |= cc_quoted_pair;
   if (c < 0x80 && (alpha || digit || in(ch, ";/?:@&=+$,-_.!~*'()[]"))) m |= cc_uric;
   if (c < 0x80 && (alpha || digit || in(ch, "+-."))) m |= cc_scheme;

@@ -43,7 +43,7 @@ inline constexpr class_char_parser<cc_digit> digit{};
 inline constexpr class_char_parser<cc_hex> hexdig{};
 inline constexpr class_char_parser<cc_token> tchar{};
 inline constexpr class_char_parser<cc_token_nodot> tchar_nodot{};
-inline constexpr class_char_parser<cc_qdtext> qdchar{};
+inline constexpr class_char_parser<cc_qdtext_wsp> qdchar_wsp{};
 inline constexpr class_char_parser<cc_quoted_pair> qpchar{};
 inline constexpr class_char_parser<cc_uric> uric{};
 inline constexpr class_char_parser<cc_scheme> scheme_char{};
@@ -57,12 +57,18 @@ x3::rule<struct uri_body_id> const uri_body = "absoluteURI";
 x3::rule<struct ipv6_reference_id> const ipv6_reference = "IPv6reference";
 x3::rule<struct digits_id> const digits = "delta-seconds";
 
-auto const lws_def = x3::omit[-(*wsp >> x3::lit("\r\n")) >> +wsp];
+// Ordered choice, fold first: "[*WSP CRLF] 1*WSP" written as a greedy optional
+// would swallow the WSP before a bare CRLF and then fail as a whole, so the
+// WSP alone (itself an LWS) would not match and a fault would be reported
+// at that WSP instead of at the CR.
+auto const lws_def = x3::omit[(*wsp >> x3::lit("\r\n") >> +wsp) | +wsp];
 auto const token_def = x3::omit[+tchar];
 auto const token_nodot_def = x3::omit[+tchar_nodot];
 // The content between the quotes; the scanner checks the closing DQUOTE
 // itself so an unterminated string reports where it was opened.
-auto const qcontent_def = x3::omit[*(lws | qdchar | (x3::lit('\\') >> qpchar))];
+// qdtext / LWS with the common case first: a run of qdtext, SP or HTAB; a
+// fold is CRLF followed by WSP (any WSP before the CRLF is in the run).
+auto const qcontent_def = x3::omit[*(qdchar_wsp | (x3::lit("\r\n") >> +wsp) | (x3::lit('\\') >> qpchar))];
 auto const scheme_def = x3::omit[alpha >> *scheme_char];
 auto const uri_body_def = x3::omit[+(uric | (x3::lit('%') >> hexdig >> hexdig))];
 auto const ipv6_reference_def = x3::omit[x3::lit('[') >> +(hexdig | x3::char_(":.")) >> x3::lit(']')];

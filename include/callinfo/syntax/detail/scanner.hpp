@@ -34,11 +34,13 @@ class scanner {
 
   // Records the first failure. A structural error that lands on a control
   // byte (NUL, bare CR/LF, ...) is reported as that byte's fault: it is the
-  // real cause and the one a reader must see.
+  // real cause and the one a reader must see. A limit keeps its own code
+  // whatever byte it was crossed at.
   bool fail(errc code, char const* at, char const* rule) noexcept {
     if (error_.code == errc::ok) {
       if (at != end_ && is(*at, cc_ctl) && *at != '\t' && code != errc::unterminated_quoted_string &&
-          code != errc::unterminated_uri)
+          code != errc::unterminated_uri && code != errc::header_too_long && code != errc::too_many_entries &&
+          code != errc::too_many_params)
         code = errc::control_character;
       error_ = parse_error{code, offset(at), rule};
     }
@@ -53,7 +55,10 @@ class scanner {
   }
 
   // SWS = [LWS]
-  void sws() noexcept { boost::spirit::x3::parse(it_, end_, rules::lws); }
+  void sws() noexcept {
+    // Most separators have no whitespace around them: test one byte first.
+    if (it_ != end_ && (*it_ == ' ' || *it_ == '\t' || *it_ == '\r')) boost::spirit::x3::parse(it_, end_, rules::lws);
+  }
 
   template <class Rule>
   bool match(Rule const& rule, std::string_view& out) noexcept {

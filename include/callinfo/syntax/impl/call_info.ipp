@@ -11,15 +11,23 @@ namespace detail {
 // The SCA params have a grammar of their own inside generic-param.
 inline bool check_call_info_param(scanner& s, param_view const& p) noexcept {
   char const* const at = p.has_value ? p.value.data() : p.name.data();
-  if (p.is("appearance-index")) {
-    appearance_index ignored;
-    if (!p.has_value || !parse_appearance_index(p.value, ignored))
-      return s.fail(errc::bad_appearance_index, at, "appearance-index");
-  } else if (p.is("appearance-state")) {
-    if (!p.has_value || p.quoted() || p.value.front() == '[')
-      return s.fail(errc::bad_appearance_state, at, "appearance-state");
-  } else if (p.is("appearance-uri")) {
-    if (!p.has_value) return s.fail(errc::bad_appearance_uri, at, "appearance-uri");
+  switch (classify_sca_param(p.name)) {
+    case sca_param::index: {
+      appearance_index ignored;
+      if (!p.has_value || !parse_appearance_index(p.value, ignored))
+        return s.fail(errc::bad_appearance_index, at, "appearance-index");
+      break;
+    }
+    case sca_param::state:
+      if (!p.has_value || p.quoted() || p.value.front() == '[')
+        return s.fail(errc::bad_appearance_state, at, "appearance-state");
+      break;
+    case sca_param::uri:
+      // appearance-uri = quoted-string / token: not an IPv6 reference.
+      if (!p.has_value || p.value.front() == '[') return s.fail(errc::bad_appearance_uri, at, "appearance-uri");
+      break;
+    case sca_param::other:
+      break;
   }
   return true;
 }
