@@ -509,3 +509,15 @@ TEST_CASE("parse_limits max_params: limit-1, limit, limit+1, counted per entry")
   value += ";p";
   bad(value, errc::too_many_params, static_cast<std::uint32_t>(at));
 }
+
+TEST_CASE("SCA param names are recognised case-insensitively and exactly") {
+  using callinfo::detail::classify_sca_param;
+  using callinfo::detail::sca_param;
+  static_assert(classify_sca_param("appearance-uri") == sca_param::uri);
+  static_assert(classify_sca_param("APPEARANCE-URI") == sca_param::uri);
+  static_assert(classify_sca_param("Appearance-Index") == sca_param::index);
+  static_assert(classify_sca_param("appearance-STATE") == sca_param::state);
+  for (char const* other : {"appearance-urj", "appearance_state", "appearance-statf", "appearance-indexx",
+                            "appearance-inde", "appearance", "purpose", "bppearance-index", "appearance-uri-"})
+    CHECK(classify_sca_param(other) == sca_param::other);
+}

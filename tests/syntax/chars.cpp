@@ -86,6 +86,8 @@ TEST_CASE("RFC 3261 §25.1 qdtext: %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII") {
   CHECK_FALSE(d::is(' ', d::cc_qdtext));  // LWS is matched by the rule, not the table
   CHECK_FALSE(d::is('\xfe', d::cc_qdtext));
   CHECK_FALSE(d::is('\xff', d::cc_qdtext));
+  // The fast path of quoted-string content: qdtext plus the WSP of LWS.
+  check_class(d::cc_qdtext_wsp, of(printable) | utf8_nonascii | of(" \t"), "qdtext / WSP");
 }
 
 TEST_CASE("RFC 3261 §25.1 quoted-pair: \\ (%x00-09 / %x0B-0C / %x0E-7F)") {

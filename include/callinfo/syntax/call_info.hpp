@@ -28,16 +28,19 @@
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/params.hpp>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace callinfo {
 
 // appearance-index = 1*DIGIT / "*"; false when `v` is neither or overflows.
 constexpr bool parse_appearance_index(std::string_view v, appearance_index& out) noexcept {
-  if (v == "*") {
+  if (v.size() == 1 && v[0] == '*') {
     out = appearance_index::wildcard();
     return true;
   }
@@ -64,15 +67,37 @@ constexpr bool token_equals_lower(std::string_view token, std::string_view lower
   return true;
 }
 
-// Which SCA param a param name (a token) is, comparing "appearance-" once:
-// the names are 16 (appearance-index, appearance-state) or 14 bytes long.
+// Eight bytes as a little-endian word: one load at run time.
+constexpr std::uint64_t load8(char const* p) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (!std::is_constant_evaluated()) {
+      std::uint64_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w;
+    }
+  }
+  std::uint64_t w = 0;
+  for (int i = 7; i >= 0; --i) w = (w << 8) | static_cast<unsigned char>(p[i]);
+  return w;
+}
+constexpr std::uint64_t word8(char const (&lit)[9]) noexcept { return load8(lit); }
+
+// Which SCA param a param name (a token) is. The names are 16 bytes
+// (appearance-index, appearance-state) or 14 (appearance-uri: bytes 0-7 and
+// 6-13): two 8-byte words each, compared case-insensitively by OR-ing 0x20 into every byte
+// (see token_equals_lower for why that is exact on token bytes).
 constexpr sca_param classify_sca_param(std::string_view name) noexcept {
-  if ((name.size() != 16 && name.size() != 14) || !token_equals_lower(name.substr(0, 11), "appearance-"))
+  constexpr std::uint64_t fold = 0x2020202020202020u;
+  if (name.size() == 16) {
+    if ((load8(name.data()) | fold) != word8("appearan")) return sca_param::other;
+    std::uint64_t const tail = load8(name.data() + 8) | fold;
+    if (tail == word8("ce-index")) return sca_param::index;
+    if (tail == word8("ce-state")) return sca_param::state;
     return sca_param::other;
-  std::string_view const tail = name.substr(11);
-  if (name.size() == 14) return token_equals_lower(tail, "uri") ? sca_param::uri : sca_param::other;
-  if (token_equals_lower(tail, "index")) return sca_param::index;
-  if (token_equals_lower(tail, "state")) return sca_param::state;
+  }
+  if (name.size() == 14 && (load8(name.data()) | fold) == word8("appearan") &&
+      (load8(name.data() + 6) | fold) == word8("ance-uri"))
+    return sca_param::uri;
   return sca_param::other;
 }
 }  // namespace detail
@@ -184,7 +209,7 @@ constexpr char const* next_call_info_entry(char const* p, char const* end, call_
   char const* const raquot = find_byte(uri, end, '>');
   out.uri = std::string_view(uri, static_cast<std::size_t>(raquot - uri));
   char const* q = raquot + 1;
-  while (q != end && *q != '<') q = *q == '"' ? skip_quoted(q, end) : q + 1;
+  while ((q = find_either(q, end, '<', '"')) != end && *q == '"') q = skip_quoted(q, end);
   char const* params_end = q;
   if (q != end) {  // back over ", " to the end of the last param
     while (*(params_end - 1) != ',') --params_end;

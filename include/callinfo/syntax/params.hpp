@@ -19,6 +19,10 @@
 #include <string_view>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace callinfo {
 
 struct param_view {
@@ -68,6 +72,23 @@ constexpr char const* find_byte(char const* p, char const* end, char c) noexcept
   }
   return static_cast<char const*>(std::memchr(p, c, static_cast<std::size_t>(end - p)));
 }
+// The first of two bytes in [p, end), or end. With SSE2 (every x86-64) it
+// tests 16 bytes a step, only ever reading inside [p, end).
+constexpr char const* find_either(char const* p, char const* end, char a, char b) noexcept {
+#if defined(__SSE2__)
+  if (!std::is_constant_evaluated()) {
+    __m128i const va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    for (; end - p >= 16; p += 16) {
+      __m128i const chunk = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+      int const mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb)));
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
+  }
+#endif
+  while (p != end && *p != a && *p != b) ++p;
+  return p;
+}
+
 constexpr char const* skip_quoted(char const* p, char const* end) noexcept {
   for (char const* q = p + 1;;) {
     q = find_byte(q, end, '"');

@@ -37,15 +37,34 @@ struct class_char_parser : x3::char_parser<class_char_parser<Class>> {
   }
 };
 
+// 1*byte of one class, consumed in a single table loop: the hot path of
+// every token, URI and quoted-string, where X3's per-byte parser protocol
+// (skipper check, attribute move) would cost more than the test itself.
+template <std::uint16_t Class>
+struct class_run_parser : x3::parser<class_run_parser<Class>> {
+  using attribute_type = x3::unused_type;
+  static bool const has_attribute = false;
+  template <class Iterator, class Context, class RContext, class Attribute>
+  bool parse(Iterator& first, Iterator const& last, Context const&, RContext&, Attribute&) const noexcept {
+    Iterator it = first;
+    while (it != last && detail::is(*it, Class)) ++it;
+    if (it == first) return false;
+    first = it;
+    return true;
+  }
+};
+
+inline constexpr class_run_parser<cc_token> tchars{};
+inline constexpr class_run_parser<cc_token_nodot> tchars_nodot{};
+inline constexpr class_run_parser<cc_qdtext_wsp> qdtext_wsp_run{};
+inline constexpr class_run_parser<cc_uric> uric_run{};
+inline constexpr class_run_parser<cc_wsp> wsp_run{};
+inline constexpr class_run_parser<cc_digit> digit_run{};
+
 inline constexpr class_char_parser<cc_wsp> wsp{};
 inline constexpr class_char_parser<cc_alpha> alpha{};
-inline constexpr class_char_parser<cc_digit> digit{};
 inline constexpr class_char_parser<cc_hex> hexdig{};
-inline constexpr class_char_parser<cc_token> tchar{};
-inline constexpr class_char_parser<cc_token_nodot> tchar_nodot{};
-inline constexpr class_char_parser<cc_qdtext_wsp> qdchar_wsp{};
 inline constexpr class_char_parser<cc_quoted_pair> qpchar{};
-inline constexpr class_char_parser<cc_uric> uric{};
 inline constexpr class_char_parser<cc_scheme> scheme_char{};
 
 x3::rule<struct lws_id> const lws = "LWS";
@@ -61,18 +80,18 @@ x3::rule<struct digits_id> const digits = "delta-seconds";
 // would swallow the WSP before a bare CRLF and then fail as a whole, so the
 // WSP alone (itself an LWS) would not match and a fault would be reported
 // at that WSP instead of at the CR.
-auto const lws_def = x3::omit[(*wsp >> x3::lit("\r\n") >> +wsp) | +wsp];
-auto const token_def = x3::omit[+tchar];
-auto const token_nodot_def = x3::omit[+tchar_nodot];
+auto const lws_def = (-wsp_run >> x3::lit("\r\n") >> wsp_run) | wsp_run;
+auto const token_def = tchars;
+auto const token_nodot_def = tchars_nodot;
 // The content between the quotes; the scanner checks the closing DQUOTE
 // itself so an unterminated string reports where it was opened.
 // qdtext / LWS with the common case first: a run of qdtext, SP or HTAB; a
 // fold is CRLF followed by WSP (any WSP before the CRLF is in the run).
-auto const qcontent_def = x3::omit[*(qdchar_wsp | (x3::lit("\r\n") >> +wsp) | (x3::lit('\\') >> qpchar))];
+auto const qcontent_def = x3::omit[*(qdtext_wsp_run | (x3::lit("\r\n") >> wsp_run) | (x3::lit('\\') >> qpchar))];
 auto const scheme_def = x3::omit[alpha >> *scheme_char];
-auto const uri_body_def = x3::omit[+(uric | (x3::lit('%') >> hexdig >> hexdig))];
+auto const uri_body_def = x3::omit[+(uric_run | (x3::lit('%') >> hexdig >> hexdig))];
 auto const ipv6_reference_def = x3::omit[x3::lit('[') >> +(hexdig | x3::char_(":.")) >> x3::lit(']')];
-auto const digits_def = x3::omit[+digit];
+auto const digits_def = digit_run;
 
 BOOST_SPIRIT_DEFINE(lws, token, token_nodot, qcontent, scheme, uri_body, ipv6_reference, digits)
 
