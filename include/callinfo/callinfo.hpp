@@ -1,11 +1,31 @@
 // callinfo — umbrella header: everything public.
 #pragma once
 
+#include <callinfo/build/call_info.hpp>
+#include <callinfo/build/error.hpp>
+#include <callinfo/build/event.hpp>
+#include <callinfo/build/notify.hpp>
+#include <callinfo/build/response.hpp>
+#include <callinfo/build/subscription_state.hpp>
 #include <callinfo/config.hpp>
 #include <callinfo/error.hpp>
 #include <callinfo/limits.hpp>
+#include <callinfo/line/line_state.hpp>
+#include <callinfo/line/transitions.hpp>
 #include <callinfo/model/appearance_index.hpp>
 #include <callinfo/model/appearance_state.hpp>
+#include <callinfo/model/ids.hpp>
+#include <callinfo/policy/authorizer.hpp>
+#include <callinfo/policy/clock.hpp>
+#include <callinfo/policy/dialect.hpp>
+#include <callinfo/policy/ids.hpp>
+#include <callinfo/policy/limits.hpp>
+#include <callinfo/policy/storage.hpp>
+#include <callinfo/presence/effects.hpp>
+#include <callinfo/presence/events.hpp>
+#include <callinfo/presence/policies.hpp>
+#include <callinfo/presence/server.hpp>
+#include <callinfo/presence/snapshot.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/call_info.hpp>

@@ -100,6 +100,28 @@ constexpr char const* skip_quoted(char const* p, char const* end) noexcept {
   }
 }
 
+// End of a validated token (a param name, or a token / host value) at p:
+// the first ';', ',', '=' or byte below 0x21 (SP, HTAB, CR of a fold), or
+// end. In validated text nothing else can follow a token, and no byte of
+// 0x80 or above can be in one, so the signed compare is exact.
+constexpr char const* token_end(char const* p, char const* end) noexcept {
+#if defined(__SSE2__)
+  if (!std::is_constant_evaluated()) {
+    __m128i const semi = _mm_set1_epi8(';'), comma = _mm_set1_epi8(','), equal = _mm_set1_epi8('='),
+                  space = _mm_set1_epi8(0x21);
+    for (; end - p >= 16; p += 16) {
+      __m128i const c = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+      __m128i const hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(c, semi), _mm_cmpeq_epi8(c, comma)),
+                                       _mm_or_si128(_mm_cmpeq_epi8(c, equal), _mm_cmplt_epi8(c, space)));
+      int const mask = _mm_movemask_epi8(hit);
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
+  }
+#endif
+  while (p != end && is(*p, cc_token)) ++p;
+  return p;
+}
+
 // End of a validated gen-value starting at p.
 constexpr char const* skip_value(char const* p, char const* end) noexcept {
   if (p != end && *p == '"') return skip_quoted(p, end);
@@ -107,8 +129,7 @@ constexpr char const* skip_value(char const* p, char const* end) noexcept {
     while (p != end && *p != ']') ++p;
     return p == end ? p : p + 1;
   }
-  while (p != end && is(*p, cc_token)) ++p;
-  return p;
+  return token_end(p, end);
 }
 
 // Reads the param at p (which may start with whitespace before ';').
@@ -118,7 +139,7 @@ constexpr char const* next_param(char const* p, char const* end, param_view& out
   if (p == end || *p != ';') return nullptr;
   p = skip_lws(p + 1, end);
   char const* const name = p;
-  while (p != end && is(*p, cc_token)) ++p;
+  p = token_end(p, end);
   out.name = std::string_view(name, static_cast<std::size_t>(p - name));
   char const* const eq = skip_lws(p, end);
   if (eq != end && *eq == '=') {

@@ -1,0 +1,131 @@
+// The builders allocate nothing when they write into a fixed_sink: global
+// operator new is replaced in this binary and counted.
+#include <callinfo/build/call_info.hpp>
+#include <callinfo/build/event.hpp>
+#include <callinfo/build/notify.hpp>
+#include <callinfo/build/response.hpp>
+#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/sink.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace {
+std::atomic<std::size_t> allocations{0};
+
+void* counted_alloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_alloc(n); }
+void* operator new[](std::size_t n) { return counted_alloc(n); }
+void* operator new(std::size_t n, std::nothrow_t const&) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, std::nothrow_t const&) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::nothrow_t const&) noexcept { std::free(p); }
+void operator delete[](void* p, std::nothrow_t const&) noexcept { std::free(p); }
+
+TEST_CASE("allocation: every builder writes into a fixed_sink without allocating") {
+  using callinfo::appearance_state;
+  // The line is set up (and allocates) before counting starts.
+  std::vector<callinfo::appearance> busy;
+  for (std::uint32_t i = 1; i <= 8; ++i) {
+    callinfo::appearance a;
+    a.index = i;
+    a.state = callinfo::all_appearance_states[1 + i % 6];
+    a.remote = i % 2 ? "\"Alice \\\"A\\\" Smith\" <sip:alice@example.com>" : "sip:callee@127.0.0.1";
+    busy.push_back(a);
+  }
+  busy.push_back(busy.back());
+  busy.back().index = 9;
+  busy.back().remote = std::string(700, 'r');  // longer than the staging buffer
+  callinfo::line_view line;
+  line.uri = "sip:bob@example.com";
+  line.busy = busy;
+
+  callinfo::notify n;
+  n.event = callinfo::event_package::call_info;
+  n.state = callinfo::substate::active;
+  n.expires = 3600u;
+  n.line = line;
+  callinfo::response r;
+  r.code = 202;
+  r.reason = "Accepted";
+  r.subscription = 1;
+  r.expires = 3600u;
+  r.etag = "abc";
+  r.retry_after = 1u;
+  r.min_expires = 60u;
+
+  static char storage[8192];
+  static char small[16];
+  bool all_ok = true;
+  std::size_t total = 0;
+  std::size_t const before = allocations.load();
+  {
+    callinfo::fixed_sink out(storage, sizeof storage);
+    for (auto f : {callinfo::notify_format::single_entry, callinfo::notify_format::entry_per_appearance}) {
+      out.clear();
+      all_ok = all_ok && callinfo::write_call_info(line, f, out).ok();
+      total += out.size();
+      out.clear();
+      all_ok = all_ok && callinfo::write_call_info(line, f, "sip:example.com", out).ok();
+      total += out.size();
+      callinfo::notify_options o;
+      o.format = f;
+      out.clear();
+      all_ok = all_ok && callinfo::write_notify_headers(n, o, out).ok();
+      total += out.size();
+    }
+    out.clear();
+    all_ok = all_ok && callinfo::write_line_seize_call_info("sip:bob@example.com", 3, out).ok();
+    all_ok = all_ok && callinfo::write_subscription_state(callinfo::substate::terminated,
+                                                          callinfo::event_reason::timeout, std::nullopt, out).ok();
+    all_ok = all_ok && callinfo::write_event(callinfo::event_package::line_seize, "7", out).ok();
+    all_ok = all_ok && callinfo::write_response(r, out).ok();
+    total += out.size();
+    // Refusals and overflow allocate nothing either.
+    callinfo::line_view bad = line;
+    bad.uri = "sip:a\r\nb";
+    all_ok = all_ok && callinfo::write_call_info(bad, callinfo::notify_format::single_entry, out).code ==
+                           callinfo::build_errc::bad_uri;
+    callinfo::fixed_sink tiny(small, sizeof small);
+    all_ok = all_ok && callinfo::write_call_info(line, callinfo::notify_format::entry_per_appearance, tiny).code ==
+                           callinfo::build_errc::overflow;
+    std::error_code const ec = callinfo::build_errc::overflow;
+    all_ok = all_ok && ec.category() == callinfo::build_category();
+  }
+  std::size_t const after = allocations.load();
+  CHECK(after - before == 0);
+  CHECK(all_ok);
+  CHECK(total > 0);
+}
+
+TEST_CASE("allocation: the counter sees allocations (the test can fail)") {
+  std::size_t const before = allocations.load();
+  void* const p = ::operator new(16);
+  std::size_t const after = allocations.load();
+  ::operator delete(p);
+  CHECK(after - before == 1);
+}

@@ -1,0 +1,138 @@
+// Shared helpers for the builder suites: run a builder into a string or a
+// bounded buffer, show control bytes in failure messages, and check the
+// fixed_sink overflow contract at every capacity.
+#pragma once
+
+#include <callinfo/build/call_info.hpp>
+#include <callinfo/build/error.hpp>
+#include <callinfo/build/event.hpp>
+#include <callinfo/build/notify.hpp>
+#include <callinfo/build/response.hpp>
+#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/sink.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace callinfo_build_test {
+
+// Printable form: control and non-ASCII bytes escaped.
+inline std::string show(std::string_view v) {
+  std::string out = "\"";
+  for (char ch : v) {
+    auto const c = static_cast<unsigned char>(ch);
+    if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+// What a builder wrote into a string, and what it returned.
+struct written {
+  callinfo::build_result result;
+  std::string text;
+};
+
+// Runs `build(sink)` with a string_sink.
+template <class Build>
+written write_string(Build const& build) {
+  written w;
+  callinfo::string_sink sink(w.text);
+  w.result = build(sink);
+  return w;
+}
+
+// Runs `build(sink)` with a string_sink and requires success.
+template <class Build>
+std::string ok_text(Build const& build) {
+  written w = write_string(build);
+  INFO("text: " << show(w.text));
+  CHECK(std::string(callinfo::name(w.result.code)) == "ok");
+  return w.text;
+}
+
+// The overflow contract at every capacity 0..full: below the full length the
+// builder reports overflow, the sink says so, holds a prefix of the full text
+// and nothing after the capacity is touched; at the full length the text is
+// written whole.
+template <class Build>
+void check_every_capacity(Build const& build) {
+  std::string const full = ok_text(build);
+  constexpr std::size_t guard = 32;
+  constexpr char guard_byte = '\xA5';
+  std::vector<char> buf(full.size() + guard);
+  bool all_ok = true;
+  for (std::size_t cap = 0; cap <= full.size() && all_ok; ++cap) {
+    std::memset(buf.data(), guard_byte, buf.size());
+    callinfo::fixed_sink sink(buf.data(), cap);
+    callinfo::build_result const r = build(sink);
+    bool const fits = cap == full.size();
+    bool guard_intact = true;
+    for (std::size_t i = cap; i < buf.size(); ++i) guard_intact = guard_intact && buf[i] == guard_byte;
+    bool const prefix = full.compare(0, sink.size(), sink.view()) == 0;
+    bool const ok = guard_intact && prefix && sink.size() <= cap &&
+                    (fits ? (r.ok() && !sink.overflowed() && sink.view() == full)
+                          : (r.code == callinfo::build_errc::overflow && sink.overflowed()));
+    if (!ok) {
+      INFO("capacity " << cap << " of " << full.size() << ": " << callinfo::name(r.code)
+                       << ", guard intact " << guard_intact << ", prefix " << prefix << ", wrote "
+                       << show(sink.view()));
+      CHECK(ok);
+      all_ok = false;
+    }
+  }
+  CHECK(all_ok);
+}
+
+// A refusal writes nothing, into a string or a fixed_sink, and names the code.
+template <class Build>
+void check_refused(Build const& build, callinfo::build_errc code) {
+  written const w = write_string(build);
+  CHECK(std::string(callinfo::name(w.result.code)) == std::string(callinfo::name(code)));
+  CHECK(w.text.empty());
+  char buf[4096];
+  callinfo::fixed_sink sink(buf, sizeof buf);
+  callinfo::build_result const r = build(sink);
+  CHECK(r.code == code);
+  CHECK(sink.size() == 0);
+  CHECK_FALSE(sink.overflowed());
+}
+
+inline callinfo::appearance make_appearance(std::uint32_t index, callinfo::appearance_state state,
+                                            std::string remote = {}) {
+  callinfo::appearance a;
+  a.index = index;
+  a.state = state;
+  a.remote = std::move(remote);
+  return a;
+}
+
+// An idle line.
+inline callinfo::line_view view_of(std::string_view uri) {
+  callinfo::line_view v;
+  v.uri = uri;
+  return v;
+}
+// Views `busy`, which must outlive the view.
+inline callinfo::line_view view_of(std::string_view uri, std::vector<callinfo::appearance> const& busy) {
+  callinfo::line_view v;
+  v.uri = uri;
+  v.busy = busy;
+  return v;
+}
+
+}  // namespace callinfo_build_test
