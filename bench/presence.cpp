@@ -11,6 +11,7 @@
 #include "alloc_count.hpp"
 
 #include <callinfo/presence/server.hpp>
+#include <callinfo/syntax/call_info.hpp>
 
 #include <benchmark/benchmark.h>
 

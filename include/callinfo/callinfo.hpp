@@ -15,6 +15,7 @@
 #include <callinfo/model/appearance_index.hpp>
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
+#include <callinfo/model/substate.hpp>
 #include <callinfo/policy/authorizer.hpp>
 #include <callinfo/policy/clock.hpp>
 #include <callinfo/policy/dialect.hpp>
@@ -24,11 +25,13 @@
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/presence/policies.hpp>
+#include <callinfo/presence/sdp_hold.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/presence/snapshot.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/call_info.hpp>
+#include <callinfo/syntax/call_info_view.hpp>
 #include <callinfo/syntax/delta_seconds.hpp>
 #include <callinfo/syntax/etag.hpp>
 #include <callinfo/syntax/event.hpp>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <callinfo/presence/server.hpp>
+#include <callinfo/syntax/call_info.hpp>
 
 #include <doctest/doctest.h>
 

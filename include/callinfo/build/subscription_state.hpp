@@ -19,7 +19,7 @@
 #include <callinfo/build/detail/writer.hpp>
 #include <callinfo/build/error.hpp>
 #include <callinfo/sink.hpp>
-#include <callinfo/syntax/subscription_state.hpp>
+#include <callinfo/model/substate.hpp>
 
 #include <cstdint>
 #include <optional>

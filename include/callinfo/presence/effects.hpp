@@ -10,7 +10,7 @@
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/model/ids.hpp>
 #include <callinfo/presence/events.hpp>
-#include <callinfo/syntax/subscription_state.hpp>
+#include <callinfo/model/substate.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -13,7 +13,7 @@
 
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
-#include <callinfo/syntax/call_info.hpp>
+#include <callinfo/syntax/call_info_view.hpp>
 
 #include <cstdint>
 #include <optional>

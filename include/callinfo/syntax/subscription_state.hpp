@@ -19,6 +19,7 @@
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/delta_seconds.hpp>
+#include <callinfo/model/substate.hpp>
 #include <callinfo/syntax/params.hpp>
 
 #include <cstdint>
@@ -26,33 +27,6 @@
 #include <string_view>
 
 namespace callinfo {
-
-enum class substate : std::uint8_t { active, pending, terminated, extension };
-
-enum class event_reason : std::uint8_t {
-  deactivated, probation, rejected, timeout, giveup, noresource, invariant, extension
-};
-
-constexpr std::string_view to_string(substate s) noexcept {
-  constexpr std::string_view names[] = {"active", "pending", "terminated", "extension"};
-  return names[static_cast<std::size_t>(s)];
-}
-constexpr std::string_view to_string(event_reason r) noexcept {
-  constexpr std::string_view names[] = {"deactivated", "probation", "rejected",  "timeout",
-                                        "giveup",      "noresource", "invariant", "extension"};
-  return names[static_cast<std::size_t>(r)];
-}
-// Case-insensitive (RFC 3261 §7.3.1: tokens compare case-insensitively).
-constexpr substate to_substate(std::string_view token) noexcept {
-  for (auto s : {substate::active, substate::pending, substate::terminated})
-    if (detail::iequals(token, to_string(s))) return s;
-  return substate::extension;
-}
-constexpr event_reason to_event_reason(std::string_view token) noexcept {
-  for (std::uint8_t i = 0; i < static_cast<std::uint8_t>(event_reason::extension); ++i)
-    if (detail::iequals(token, to_string(static_cast<event_reason>(i)))) return static_cast<event_reason>(i);
-  return event_reason::extension;
-}
 
 struct subscription_state_view {
   std::string_view state_token;               // substate-value as written
