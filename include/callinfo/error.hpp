@@ -38,6 +38,7 @@ enum class errc : std::uint8_t {
   delta_seconds_out_of_range,   // delta-seconds above 2^32-1 (grammatical, not representable)
   bad_event_type,               // event-type: empty package or template, or stray '.'
   duplicate_param,              // a param that may appear once appears twice
+  invalid_byte,                 // 0xFE or 0xFF: never part of UTF-8 text
 };
 
 // The ABNF-level name of each code, as printed by callinfo-inspect ("bad_uri").

@@ -16,7 +16,7 @@ using callinfo::errc;
 
 namespace {
 
-constexpr errc last_errc = errc::duplicate_param;
+constexpr errc last_errc = errc::invalid_byte;
 
 std::string read_file(std::filesystem::path const& p) {
   std::ifstream in(p, std::ios::binary);

@@ -328,11 +328,11 @@ TEST_CASE("RFC 3261 §20.19 Expires: malformed values, exact code and offset") {
   bad_rows(callinfo_test::expires, {
                                        {"", errc::empty_value, 0},
                                        {" ", errc::empty_value, 1},
-                                       {"1a", errc::bad_delta_seconds, 1},
+                                       {"1a", errc::bad_delta_seconds, 0}, {"99999999999a", errc::bad_delta_seconds, 0},
                                        {"-1", errc::bad_delta_seconds, 0},
                                        {"+1", errc::bad_delta_seconds, 0},
                                        {"a", errc::bad_delta_seconds, 0},
-                                       {"1.5", errc::bad_delta_seconds, 1},
+                                       {"1.5", errc::bad_delta_seconds, 0},
                                        {"\"1\"", errc::bad_delta_seconds, 0},
                                        {"1 2", errc::expected_separator, 2},
                                        {"3600;x", errc::expected_separator, 4},

@@ -37,8 +37,9 @@ inline constexpr errc_text errc_texts[] = {
     {"delta_seconds_out_of_range", "delta-seconds of at most 4294967295 (2^32-1)"},
     {"bad_event_type", "event-type as event-package *(\".\" event-template)"},
     {"duplicate_param", "each of expires, retry-after, reason, id only once"},
+    {"invalid_byte", "UTF-8 text: the bytes 0xFE and 0xFF never occur in it"},
 };
-static_assert(std::size(errc_texts) == static_cast<std::size_t>(errc::duplicate_param) + 1,
+static_assert(std::size(errc_texts) == static_cast<std::size_t>(errc::invalid_byte) + 1,
               "errc_texts must have one row per errc");
 
 class parse_category_impl final : public std::error_category {
@@ -85,7 +86,7 @@ inline std::string render(parse_error const& err, std::string_view input) {
     if (c == '\r') line += "\\r";
     else if (c == '\n') line += "\\n";
     else if (c == '\t') line += "\\t";
-    else if (c < 0x20 || c == 0x7f) {
+    else if (c < 0x20 || c >= 0x7f) {  // bytes above 0x7E too: the line must stay one-column-per-byte
       char buf[5];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       line += buf;

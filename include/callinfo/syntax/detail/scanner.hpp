@@ -80,7 +80,8 @@ class scanner {
     boost::spirit::x3::parse(it_, end_, rules::qcontent);
     if (it_ == end_) return fail(errc::unterminated_quoted_string, open, "quoted-string");
     if (*it_ == '\\') return fail(errc::bad_quoted_pair, it_, "quoted-pair");
-    if (*it_ != '"') return fail(errc::control_character, it_, "qdtext");
+    if (*it_ != '"')
+      return fail(is(*it_, cc_ctl) ? errc::control_character : errc::invalid_byte, it_, "qdtext");
     ++it_;
     out = std::string_view(open, static_cast<std::size_t>(it_ - open));
     return true;

@@ -39,11 +39,11 @@ inline bool scan_call_info_entry(scanner& s) noexcept {
   char const* const laquot = s.pos();
   s.seek(laquot + 1);
   std::string_view part;
-  if (!s.match(rules::scheme, part) || !s.peek(':')) return s.fail(errc::bad_uri, s.pos(), "absoluteURI");
+  // Running out of input anywhere inside <...> is the '<' left open.
+  if (!s.match(rules::scheme, part) || !s.peek(':'))
+    return s.at_end() ? s.fail(errc::unterminated_uri, laquot, "RAQUOT") : s.fail(errc::bad_uri, s.pos(), "absoluteURI");
   s.seek(s.pos() + 1);
-  if (!s.match(rules::uri_body, part)) {
-    if (s.peek('>') || s.at_end()) return s.fail(errc::bad_uri, s.pos(), "absoluteURI");
-  }
+  if (!s.match(rules::uri_body, part) && s.peek('>')) return s.fail(errc::bad_uri, s.pos(), "absoluteURI");
   if (s.at_end()) return s.fail(errc::unterminated_uri, laquot, "RAQUOT");
   if (!s.peek('>')) return s.fail(errc::bad_uri, s.pos(), "absoluteURI");
   s.seek(s.pos() + 1);

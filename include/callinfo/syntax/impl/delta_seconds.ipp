@@ -14,14 +14,14 @@ CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_l
     s.fail(errc::empty_value, s.pos(), "Expires");
     return s.error();
   }
+  // The whole token is the value: "1a" is a bad number (reported at its
+  // first byte, like every ill-typed value), not a number and junk, and
+  // "99999999999a" is bad before it is out of range.
   expires_view e;
-  if (!s.delta_seconds(e.seconds, "delta-seconds")) return s.error();
-  // "1a" is a bad number, not a good number followed by junk.
-  if (!s.at_end() && detail::is(*s.pos(), detail::cc_token)) {
-    s.fail(errc::bad_delta_seconds, s.pos(), "delta-seconds");
+  std::string_view digits;
+  if (!s.token(digits, errc::bad_delta_seconds, "delta-seconds") ||
+      !s.check_delta_seconds(digits, e.seconds, "delta-seconds") || !s.finish("delta-seconds"))
     return s.error();
-  }
-  if (!s.finish("delta-seconds")) return s.error();
   return e;
 }
 
