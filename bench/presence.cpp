@@ -10,6 +10,8 @@
 // NOTIFY straight into its send buffer would.
 #include "alloc_count.hpp"
 
+#include <callinfo/build/call_info.hpp>
+#include <callinfo/build/notify.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
@@ -130,6 +132,35 @@ void BM_subscribe_refresh(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_subscribe_refresh);
+
+// The Call-Info of a call-info NOTIFY for a line with 8 busy appearances,
+// into a fixed buffer: OpenSIPS format (arg 0), Kamailio format without
+// (1) and with (2) a remote party on every appearance.
+void BM_build_call_info_8(benchmark::State& state) {
+  std::vector<appearance> busy;
+  for (std::uint32_t i = 1; i <= 8; ++i) {
+    appearance a;
+    a.index = i;
+    a.state = i % 2 ? appearance_state::active : appearance_state::held;
+    if (state.range(0) == 2) a.remote = "<sip:carol" + std::to_string(i) + "@example.com>";
+    busy.push_back(a);
+  }
+  line_view const line{line_uri, busy};
+  notify_format const format = state.range(0) == 0 ? notify_format::single_entry : notify_format::entry_per_appearance;
+  static_buffer<2048> buf;
+  std::uint64_t const before = callinfo_bench::allocation_count();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    buf.clear();
+    benchmark::DoNotOptimize(write_call_info(line, format, buf));
+    bytes = buf.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["allocs/build"] =
+      static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_build_call_info_8)->Arg(0)->Arg(1)->Arg(2);
 
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
