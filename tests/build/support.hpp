@@ -11,6 +11,8 @@
 #include <callinfo/build/subscription_state.hpp>
 #include <callinfo/sink.hpp>
 
+#include "../support/show.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -24,22 +26,7 @@
 
 namespace callinfo_build_test {
 
-// Printable form: control and non-ASCII bytes escaped.
-inline std::string show(std::string_view v) {
-  std::string out = "\"";
-  for (char ch : v) {
-    auto const c = static_cast<unsigned char>(ch);
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c >= 0x7f) {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
+using callinfo_test_support::show;
 
 // What a builder wrote into a string, and what it returned.
 struct written {

@@ -222,41 +222,7 @@ constexpr char const* next_call_info_entry(char const* p, char const* end, call_
 // A validated Call-Info value.
 class call_info_view {
  public:
-  class iterator {
-   public:
-    using value_type = call_info_entry_view;
-    using difference_type = std::ptrdiff_t;
-    using reference = call_info_entry_view const&;
-    using pointer = call_info_entry_view const*;
-    using iterator_category = std::forward_iterator_tag;
-
-    constexpr iterator() noexcept = default;
-    constexpr iterator(char const* p, char const* end, std::uint32_t left) noexcept : end_(end), left_(left) {
-      load(p);
-    }
-    constexpr reference operator*() const noexcept { return current_; }
-    constexpr pointer operator->() const noexcept { return &current_; }
-    constexpr iterator& operator++() noexcept {
-      --left_;
-      load(next_);
-      return *this;
-    }
-    constexpr iterator operator++(int) noexcept {
-      iterator t = *this;
-      ++*this;
-      return t;
-    }
-    friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.left_ == b.left_; }
-
-   private:
-    constexpr void load(char const* p) noexcept {
-      if (left_ != 0) next_ = detail::next_call_info_entry(p, end_, current_);
-    }
-    char const* next_ = nullptr;
-    char const* end_ = nullptr;
-    std::uint32_t left_ = 0;
-    call_info_entry_view current_{};
-  };
+  using iterator = detail::counted_iterator<call_info_entry_view, detail::next_call_info_entry>;
 
   constexpr call_info_view() noexcept = default;
   constexpr call_info_view(std::string_view validated, std::uint32_t entries) noexcept
@@ -294,14 +260,7 @@ void print(call_info_view const& ci, Sink& out) {
     first = false;
     out.append(e.uri);
     out.append(">");
-    for (param_view const& p : e.params) {
-      out.append(";");
-      detail::append_lower(out, p.name);
-      if (p.has_value) {
-        out.append("=");
-        detail::append_unfolded(out, p.value);
-      }
-    }
+    print_params(e.params, out);
   }
 }
 

@@ -53,60 +53,25 @@ CALLINFO_DECL result<event_view> parse_event(std::string_view value, parse_limit
 template <sink Sink>
 void print(event_view const& e, Sink& out) {
   out.append(e.type.text);
-  for (param_view const& p : e.params) {
-    out.append(";");
-    detail::append_lower(out, p.name);
-    if (p.has_value) {
-      out.append("=");
-      detail::append_unfolded(out, p.value);
-    }
-  }
+  print_params(e.params, out);
 }
+
+namespace detail {
+// Reads the validated event-type at p (after any ',' and whitespace).
+constexpr char const* next_event_type(char const* p, char const* end, event_type_view& out) noexcept {
+  p = skip_lws(p, end);
+  if (p != end && *p == ',') p = skip_lws(p + 1, end);
+  char const* q = p;
+  while (q != end && is(*q, cc_token)) ++q;
+  out.text = std::string_view(p, static_cast<std::size_t>(q - p));
+  return q;
+}
+}  // namespace detail
 
 // A validated Allow-Events value: a range of event types.
 class allow_events_view {
  public:
-  class iterator {
-   public:
-    using value_type = event_type_view;
-    using difference_type = std::ptrdiff_t;
-    using reference = event_type_view const&;
-    using pointer = event_type_view const*;
-    using iterator_category = std::forward_iterator_tag;
-
-    constexpr iterator() noexcept = default;
-    constexpr iterator(char const* p, char const* end, std::uint32_t left) noexcept : end_(end), left_(left) {
-      load(p);
-    }
-    constexpr reference operator*() const noexcept { return current_; }
-    constexpr pointer operator->() const noexcept { return &current_; }
-    constexpr iterator& operator++() noexcept {
-      --left_;
-      load(next_);
-      return *this;
-    }
-    constexpr iterator operator++(int) noexcept {
-      iterator t = *this;
-      ++*this;
-      return t;
-    }
-    friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.left_ == b.left_; }
-
-   private:
-    constexpr void load(char const* p) noexcept {
-      if (left_ == 0) return;
-      p = detail::skip_lws(p, end_);
-      if (p != end_ && *p == ',') p = detail::skip_lws(p + 1, end_);
-      char const* q = p;
-      while (q != end_ && (detail::is(*q, detail::cc_token))) ++q;
-      current_.text = std::string_view(p, static_cast<std::size_t>(q - p));
-      next_ = q;
-    }
-    char const* next_ = nullptr;
-    char const* end_ = nullptr;
-    std::uint32_t left_ = 0;
-    event_type_view current_{};
-  };
+  using iterator = detail::counted_iterator<event_type_view, detail::next_event_type>;
 
   constexpr allow_events_view() noexcept = default;
   constexpr allow_events_view(std::string_view validated, std::uint32_t count) noexcept

@@ -12,6 +12,7 @@
 #include <callinfo/syntax/detail/chars.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <optional>
@@ -161,6 +162,49 @@ constexpr char const* skip_params(char const* p, char const* end) noexcept {
   return p;
 }
 
+// A forward iterator over the `left` elements of a validated list:
+// Next(p, end, element) reads the element at p (after any separator) and
+// returns the position after it. Shared by the Call-Info entries and the
+// Allow-Events types; the list's element count is known from validation.
+template <class Element, char const* (*Next)(char const*, char const*, Element&) noexcept>
+class counted_iterator {
+ public:
+  using value_type = Element;
+  using difference_type = std::ptrdiff_t;
+  using reference = Element const&;
+  using pointer = Element const*;
+  using iterator_category = std::forward_iterator_tag;
+
+  constexpr counted_iterator() noexcept = default;
+  constexpr counted_iterator(char const* p, char const* end, std::uint32_t left) noexcept : end_(end), left_(left) {
+    load(p);
+  }
+  constexpr reference operator*() const noexcept { return current_; }
+  constexpr pointer operator->() const noexcept { return &current_; }
+  constexpr counted_iterator& operator++() noexcept {
+    --left_;
+    load(next_);
+    return *this;
+  }
+  constexpr counted_iterator operator++(int) noexcept {
+    counted_iterator t = *this;
+    ++*this;
+    return t;
+  }
+  friend constexpr bool operator==(counted_iterator const& a, counted_iterator const& b) noexcept {
+    return a.left_ == b.left_;
+  }
+
+ private:
+  constexpr void load(char const* p) noexcept {
+    if (left_ != 0) next_ = Next(p, end_, current_);
+  }
+  char const* next_ = nullptr;
+  char const* end_ = nullptr;
+  std::uint32_t left_ = 0;
+  Element current_{};
+};
+
 }  // namespace detail
 
 // Forward range of param_view over validated `*(SEMI generic-param)` text.
@@ -219,6 +263,20 @@ class param_range {
  private:
   std::string_view text_;
 };
+
+// Writes params in canonical form: `;name=value`, names lower-cased,
+// values as written with any fold removed (shared by every printer).
+template <sink Sink>
+void print_params(param_range params, Sink& out) {
+  for (param_view const& p : params) {
+    out.append(";");
+    detail::append_lower(out, p.name);
+    if (p.has_value) {
+      out.append("=");
+      detail::append_unfolded(out, p.value);
+    }
+  }
+}
 
 // Same params in the same order: names case-insensitive, values as written
 // up to line folding (a fold is equivalent to the whitespace after it).

@@ -54,14 +54,7 @@ CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::stri
 template <sink Sink>
 void print(subscription_state_view const& s, Sink& out) {
   detail::append_lower(out, s.state_token);
-  for (param_view const& p : s.params) {
-    out.append(";");
-    detail::append_lower(out, p.name);
-    if (p.has_value) {
-      out.append("=");
-      detail::append_unfolded(out, p.value);
-    }
-  }
+  print_params(s.params, out);
 }
 
 }  // namespace callinfo
