@@ -202,9 +202,9 @@ constexpr char const* next_call_info_entry(char const* p, char const* end, call_
   // A validated entry starts at '<' (after whitespace and the ',' before
   // it); '<' and '>' never occur unquoted among the params, so the entry's
   // params end at the next unquoted '<' (the next entry) or at the end.
-  p = find_byte(p, end, '<');
+  while (*p != '<') ++p;  // past ", " and whitespace: a few bytes at most
   char const* const uri = p + 1;
-  char const* const raquot = find_byte(uri, end, '>');
+  char const* const raquot = find_either(uri, end, '>', '>');
   out.uri = std::string_view(uri, static_cast<std::size_t>(raquot - uri));
   char const* q = raquot + 1;
   while ((q = find_either(q, end, '<', '"')) != end && *q == '"') q = skip_quoted(q, end);

@@ -1,0 +1,16 @@
+// callinfo — libFuzzer entry point for one harness of harness.hpp, chosen at
+// compile time: -DCALLINFO_FUZZ_HARNESS=run_call_info (or run_event, ...).
+#include "harness.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#ifndef CALLINFO_FUZZ_HARNESS
+#error "Define CALLINFO_FUZZ_HARNESS to one of the run_* functions of harness.hpp"
+#endif
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+  callinfo::fuzz::CALLINFO_FUZZ_HARNESS(std::string_view(reinterpret_cast<char const*>(data), size));
+  return 0;
+}
