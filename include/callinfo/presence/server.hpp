@@ -26,6 +26,7 @@
 #include <callinfo/presence/policies.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -142,15 +143,16 @@ class basic_server {
         return;
       }
       line_record& rec = storage_.make_line(r.line);
+      index_set named;
       if (r.call_info) {  // modify
-        publish_check const chk = check_publication(*r.call_info, rec.state, pid);
+        publish_check const chk = check_publication(*r.call_info, rec.state, named);
         if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
       }
       storage_.set_etag(*pub, make_etag());
       pub->expires_at = deadline(expires);
       out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
       out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
-      if (r.call_info && apply_publication(*r.call_info, rec, pid, out)) notify_watchers(rec, out);
+      if (r.call_info && apply_publication(*r.call_info, named, rec, pid, out)) notify_watchers(rec, out);
       return;
     }
 
@@ -165,14 +167,15 @@ class basic_server {
       return reject(out, ev, 503, "Service Unavailable");
     publication_id const pid = ids_.next_publication();
     line_state const empty;
-    publish_check const chk = check_publication(*r.call_info, existing ? existing->state : empty, pid);
+    index_set named;
+    publish_check const chk = check_publication(*r.call_info, existing ? existing->state : empty, named);
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
     line_record& rec = existing ? *existing : storage_.make_line(r.line);
     publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
-    if (apply_publication(*r.call_info, rec, pid, out)) notify_watchers(rec, out);
+    if (apply_publication(*r.call_info, named, rec, pid, out)) notify_watchers(rec, out);
     forget_if_empty(rec);
   }
 
@@ -509,44 +512,46 @@ class basic_server {
     out(effect{make_notify(s->id, s->event, s->line, rec ? &rec->state : nullptr, s->seized_index)});
   }
 
+  // The appearance indexes a PUBLISH names (indexes are at most 1023).
+  struct index_set {
+    static constexpr std::uint32_t capacity = 1024;
+    std::array<std::uint64_t, capacity / 64> bits{};
+    bool test(std::uint32_t i) const noexcept { return (bits[i / 64] >> (i % 64)) & 1u; }
+    void set(std::uint32_t i) noexcept { bits[i / 64] |= std::uint64_t{1} << (i % 64); }
+  };
+
   // A PUBLISH's Call-Info is the whole state its publisher sets: every
   // appearance it names must be a known index and state, named once, and
   // reachable by the transition table; `*` entries (the idle wildcard) are
-  // skipped. Checked in full before anything changes.
-  publish_check check_publication(call_info_view const& ci, line_state const& st, publication_id pid) const {
-    std::uint32_t seen_count = 0;
+  // skipped. Checked in full before anything changes; `named` collects the
+  // indexes for apply_publication().
+  publish_check check_publication(call_info_view const& ci, line_state const& st, index_set& named) const {
+    std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
     for (call_info_entry_view const& e : ci) {
       for (appearance_view const& a : e.appearances()) {
         if (a.index && a.index->is_wildcard()) continue;
         std::uint32_t const index = a.index ? a.index->value() : 1;
-        if (index == 0 || index > limits_.max_appearances) return {400, "appearance-index out of range"};
+        if (index == 0 || index > max_index) return {400, "appearance-index out of range"};
         if (!a.state_token) return {400, "Missing appearance-state"};
         auto const to = a.state();
         if (!to) return {400, "Unknown appearance-state"};
-        if (++seen_count > limits_.max_appearances) return {400, "Duplicate appearance-index"};
-        if (count_index(ci, index) > 1) return {400, "Duplicate appearance-index"};
+        if (named.test(index)) return {400, "Duplicate appearance-index"};
+        named.set(index);
         appearance const* cur = st.find(index);
         if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
         if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *to) == transition::refused)
           return {400, "Illegal appearance-state transition"};
       }
     }
-    (void)pid;
     return {};
-  }
-  static std::uint32_t count_index(call_info_view const& ci, std::uint32_t index) noexcept {
-    std::uint32_t n = 0;
-    for (call_info_entry_view const& e : ci)
-      for (appearance_view const& a : e.appearances())
-        if (!(a.index && a.index->is_wildcard()) && (a.index ? a.index->value() : 1) == index) ++n;
-    return n;
   }
 
   // Applies a checked publication; returns whether the line changed. Its
   // appearances that the new state no longer names go back to idle
   // (a modify replaces the publication, RFC 3903 §4.4).
   template <effect_sink Out>
-  bool apply_publication(call_info_view const& ci, line_record& rec, publication_id pid, Out& out) {
+  bool apply_publication(call_info_view const& ci, index_set const& named, line_record& rec, publication_id pid,
+                         Out& out) {
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
     for (call_info_entry_view const& e : ci) {
@@ -565,7 +570,7 @@ class basic_server {
     }
     for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
       appearance const& b = rec.state.busy()[i];
-      if (b.driver != self || count_index(ci, b.index) != 0) continue;
+      if (b.driver != self || named.test(b.index)) continue;
       std::uint32_t const index = b.index;
       state_change const c{transition::applied, b.state, appearance_state::idle};
       rec.state.release_if_driven_by(index, self);

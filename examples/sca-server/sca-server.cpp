@@ -1,0 +1,637 @@
+// sca-server — a Shared Call Appearance server on Sofia-SIP's nta layer.
+//
+//   sca-server [--port N] [--dialect default|opensips|broadworks]
+//
+// Listens on udp 127.0.0.1:N (default 5070) and serves
+//   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
+//                                               refreshes / unsubscribes in it)
+//   PUBLISH     Event: call-info               (RFC 3903, third-party state)
+// with a callinfo::basic_server. The requests' Event, Expires, Call-Info and
+// SIP-If-Match headers are read from the raw message text with the
+// library's parsers; the server's effects become SIP:
+//
+//   response            nta_incoming_treply(): status line from the effect,
+//                       headers from write_response_headers(); a 2xx to an
+//                       initial SUBSCRIBE creates the subscription's dialog
+//                       (an nta_leg with its own tag) and carries a Contact
+//   notify              nta_outgoing_tcreate() on the subscription's leg
+//                       (nta fills Call-ID, From/To with tags, CSeq, Route),
+//                       headers from write_notify_headers<Dialect>()
+//   arm_timer           one su_timer per timer_id, set for the time left;
+//   cancel_timer        it calls basic_server::on_timer() when it fires
+//   appearance_changed  one log line
+//
+// Every request, response, NOTIFY and state change is logged on one line to
+// stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
+// destroyed before exit.
+#define SU_ROOT_MAGIC_T void
+#define NTA_AGENT_MAGIC_T void
+#define NTA_LEG_MAGIC_T struct sca_leg
+#define NTA_OUTGOING_MAGIC_T struct sca_leg
+#define SU_TIMER_ARG_T struct sca_timer
+
+#include <sofia-sip/msg.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include <callinfo/build/notify.hpp>
+#include <callinfo/build/response.hpp>
+#include <callinfo/policy/clock.hpp>
+#include <callinfo/presence/server.hpp>
+#include <callinfo/syntax/call_info.hpp>
+#include <callinfo/syntax/delta_seconds.hpp>
+#include <callinfo/syntax/etag.hpp>
+#include <callinfo/syntax/event.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_signal(int) { stop_requested = true; }
+
+// ---- Logging: one line per event on stderr. --------------------------------
+
+// Control bytes (CR, LF of a folded header, ...) never break a log line.
+std::string one_line(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c == '\r') continue;
+    if (c == '\n' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      continue;
+    }
+    out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+void log_line(std::string const& s) { std::cerr << "sca-server: " << one_line(s) << std::endl; }
+
+// ---- Request headers. -------------------------------------------------------
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The text of a header Sofia has parsed, as Sofia writes it back: Sofia
+// parses a message in place and keeps no copy of its raw text, so the field
+// is written again from the parsed parts (params as they were received).
+std::string field_text(msg_header_t const* h) {
+  char buf[8192];
+  issize_t const n = msg_header_field_e(buf, sizeof buf, h, 0);
+  if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return {};
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+// Whether Sofia found a header named `name` it could not parse.
+bool has_bad_header(sip_t const* sip, std::string_view name) {
+  for (msg_error_t const* e = sip->sip_error; e != nullptr; e = e->er_next)
+    if (e->er_name && iequals(e->er_name, name)) return true;
+  return false;
+}
+
+std::optional<std::string> if_match_text(sip_t const* sip) {
+  if (sip->sip_if_match == nullptr) return std::nullopt;
+  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_if_match));
+}
+
+std::optional<std::string> event_text(sip_t const* sip) {
+  if (sip->sip_event == nullptr) return std::nullopt;
+  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_event));
+}
+std::optional<std::string> expires_text(sip_t const* sip) {
+  if (sip->sip_expires == nullptr) return std::nullopt;
+  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_expires));
+}
+std::optional<std::string> call_info_text(sip_t const* sip) {
+  std::optional<std::string> out;
+  for (sip_call_info_t const* c = sip->sip_call_info; c != nullptr; c = c->ci_next) {
+    std::string const v = field_text(reinterpret_cast<msg_header_t const*>(c));
+    if (out)
+      out->append(", ").append(v);
+    else
+      out.emplace(v);
+  }
+  return out;
+}
+
+// "sip:user@host" of a Sofia URL: the AOR of a line or a watcher.
+std::string aor(url_t const* u) {
+  if (u == nullptr) return {};
+  std::string s = u->url_type == url_sips ? "sips:" : "sip:";
+  if (u->url_user) s.append(u->url_user).append("@");
+  if (u->url_host) s.append(u->url_host);
+  return s;
+}
+
+std::string parse_failure(std::string_view header, callinfo::parse_error const& e) {
+  return std::string(header) + ": " + std::string(callinfo::name(e.code)) + " at offset " + std::to_string(e.offset);
+}
+
+// The header block of a builder, without Content-Length (nta writes it).
+std::string without_content_length(std::string s) {
+  constexpr std::string_view cl = "Content-Length: 0\r\n";
+  if (std::size_t const at = s.find(cl); at != std::string::npos) s.erase(at, cl.size());
+  return s;
+}
+
+// Takes the Call-Info line out of a builder's header block: Sofia would
+// parse it and write one Call-Info line per entry, so it goes to the wire as
+// an "unknown" header, exactly as the builder wrote it (one line; the
+// OpenSIPS and Kamailio forms both stay as they are).
+std::string take_call_info(std::string& block) {
+  constexpr std::string_view name = "Call-Info: ";
+  std::size_t const at = block.find(name);
+  if (at == std::string::npos || (at != 0 && block[at - 1] != '\n')) return {};
+  std::size_t const end = block.find("\r\n", at);
+  if (end == std::string::npos) return {};
+  std::string line = block.substr(at, end - at);
+  block.erase(at, end + 2 - at);
+  return line;
+}
+
+}  // namespace
+
+// The magic of a leg: the default leg (subscription 0) or one subscription's
+// dialog; also the magic of the NOTIFYs sent in that dialog.
+struct sca_leg {
+  class sca_host* host = nullptr;
+  callinfo::subscription_id subscription = 0;
+};
+
+// The argument of a timer callback.
+struct sca_timer {
+  class sca_host* host = nullptr;
+  callinfo::timer_id timer;
+};
+
+// What the Sofia callbacks call; implemented for each dialect's server.
+class sca_host {
+ public:
+  virtual int request(sca_leg& leg, nta_leg_t* l, nta_incoming_t* irq, sip_t const* sip) = 0;
+  virtual void notify_answered(sca_leg& leg, nta_outgoing_t* orq, sip_t const* sip) = 0;
+  virtual void timer_fired(callinfo::timer_id t) = 0;
+
+ protected:
+  ~sca_host() = default;
+};
+
+extern "C" {
+static int leg_callback(sca_leg* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip) {
+  return magic->host->request(*magic, leg, irq, sip);
+}
+static int notify_callback(sca_leg* magic, nta_outgoing_t* orq, sip_t const* sip) {
+  magic->host->notify_answered(*magic, orq, sip);
+  return 0;
+}
+static void timer_callback(void*, su_timer_t*, sca_timer* arg) { arg->host->timer_fired(arg->timer); }
+}
+
+namespace {
+
+template <class Policies>
+class sca_server final : public sca_host {
+ public:
+  using server_type = callinfo::basic_server<Policies>;
+  using dialect = typename Policies::dialect;
+
+  sca_server(su_root_t* root, std::string const& bind_url) : root_(root) {
+    agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, TAG_END());
+    if (agent_ == nullptr) return;
+    default_magic_.host = this;
+    default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
+  }
+  sca_server(sca_server const&) = delete;
+  sca_server& operator=(sca_server const&) = delete;
+
+  ~sca_server() {
+    for (auto& [id, s] : subscriptions_)
+      if (s->leg) nta_leg_destroy(s->leg);
+    subscriptions_.clear();
+    for (auto& [k, t] : timers_) su_timer_destroy(t->timer);
+    timers_.clear();
+    reap();
+    if (default_leg_) nta_leg_destroy(default_leg_);
+    if (agent_) nta_agent_destroy(agent_);
+  }
+
+  bool ok() const { return agent_ != nullptr && default_leg_ != nullptr; }
+
+  // Frees what callbacks could not free while Sofia was inside them.
+  void reap() {
+    for (su_timer_t* t : dead_timers_) su_timer_destroy(t);
+    dead_timers_.clear();
+  }
+
+  // ---- Requests ----------------------------------------------------------
+  int request(sca_leg& magic, nta_leg_t*, nta_incoming_t* irq, sip_t const* sip) override {
+    char const* method = sip->sip_request ? sip->sip_request->rq_method_name : "?";
+    log_line(std::string("recv ") + method + " " + aor(sip->sip_request ? sip->sip_request->rq_url : nullptr) +
+             " from " + aor(sip->sip_from ? sip->sip_from->a_url : nullptr) +
+             " call-id " + (sip->sip_call_id ? sip->sip_call_id->i_id : "-") +
+             " cseq " + (sip->sip_cseq ? std::to_string(sip->sip_cseq->cs_seq) : "-"));
+    int status = 0;
+    if (sip->sip_request == nullptr) {
+      status = 400;
+    } else if (sip->sip_request->rq_method == sip_method_subscribe) {
+      status = subscribe(magic, irq, sip);
+    } else if (sip->sip_request->rq_method == sip_method_publish && magic.subscription == 0) {
+      status = publish(irq, sip);
+    } else if (sip->sip_request->rq_method == sip_method_options && magic.subscription == 0) {
+      status = reply(irq, 200, "OK", "Allow-Events: call-info, line-seize\r\n");
+    } else if (sip->sip_request->rq_method == sip_method_ack) {
+      status = 0;
+    } else {
+      status = reply(irq, 405, "Method Not Allowed", "Allow: SUBSCRIBE, PUBLISH, OPTIONS\r\n");
+    }
+    return status;
+  }
+
+  // ---- NOTIFY transactions ---------------------------------------------
+  void notify_answered(sca_leg& magic, nta_outgoing_t* orq, sip_t const* sip) override {
+    int const status = sip ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
+    if (status < 200) return;
+    log_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
+    nta_outgoing_destroy(orq);
+    auto it = subscriptions_.find(magic.subscription);
+    if (it == subscriptions_.end()) return;
+    subscription& s = *it->second;
+    if (s.pending_notifies > 0) --s.pending_notifies;
+    if (status >= 300) {
+      // RFC 6665 §4.2.2: a failed NOTIFY ends the subscription at the
+      // notifier. The presence server has no call for that yet; the
+      // subscription ends at its expiry.
+      log_line("NOTIFY of subscription " + std::to_string(magic.subscription) + " failed with " +
+               std::to_string(status));
+    }
+    if (s.terminated && s.pending_notifies == 0) forget(it);
+  }
+
+  // ---- Timers ------------------------------------------------------------
+  void timer_fired(callinfo::timer_id t) override {
+    log_line(std::string("timer of ") + (t.kind == callinfo::timer_kind::subscription ? "subscription " : "publication ") +
+             std::to_string(t.id) + " fires");
+    auto const k = key(t);
+    auto it = timers_.find(k);
+    std::uint64_t const generation = it != timers_.end() ? it->second->generation : 0;
+    server_.on_timer(t, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+    // Not armed again by on_timer: the timer is spent.
+    it = timers_.find(k);
+    if (it != timers_.end() && it->second->generation == generation) {
+      dead_timers_.push_back(it->second->timer);
+      timers_.erase(it);
+    }
+  }
+
+ private:
+  struct subscription {
+    sca_leg magic;
+    nta_leg_t* leg = nullptr;
+    callinfo::event_package event = callinfo::event_package::call_info;
+    unsigned pending_notifies = 0;
+    bool terminated = false;
+  };
+  struct armed {
+    sca_timer arg;
+    su_timer_t* timer = nullptr;
+    std::uint64_t generation = 0;
+  };
+  // The request being answered, for the effects of one on_* call.
+  struct incoming {
+    nta_incoming_t* irq = nullptr;
+    sip_t const* sip = nullptr;
+  };
+
+  static std::pair<int, std::uint64_t> key(callinfo::timer_id t) { return {static_cast<int>(t.kind), t.id}; }
+
+  int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
+    log_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
+    nta_incoming_treply(irq, code, phrase, TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+    return 0;
+  }
+
+  int subscribe(sca_leg& magic, nta_incoming_t* irq, sip_t const* sip) {
+    if (refused_bad_headers(irq, sip)) return 0;
+    // RFC 6665 §4.2: Event is required; the package decides everything else.
+    std::optional<std::string> const event = event_text(sip);
+    if (!event) return reply(irq, 489, "Bad Event", "Allow-Events: call-info, line-seize\r\n");
+    auto const ev = callinfo::parse_event(*event);
+    if (!ev) return bad_request(irq, parse_failure("Event", ev.error()));
+    callinfo::subscribe_request r;
+    std::string_view const package = ev->type.text;
+    if (package == "call-info")
+      r.event = callinfo::event_package::call_info;
+    else if (package == "line-seize")
+      r.event = callinfo::event_package::line_seize;
+    else
+      return reply(irq, 489, "Bad Event", "Allow-Events: call-info, line-seize\r\n");
+
+    std::optional<std::string> const expires = expires_text(sip);
+    if (expires) {
+      auto const e = callinfo::parse_expires(*expires);
+      if (!e) return bad_request(irq, parse_failure("Expires", e.error()));
+      r.expires = e->seconds;
+    }
+    std::optional<std::string> const call_info = call_info_text(sip);
+    if (call_info) {
+      auto const ci = callinfo::parse_call_info(*call_info);
+      if (!ci) return bad_request(irq, parse_failure("Call-Info", ci.error()));
+      r.call_info = *ci;
+    }
+
+    std::string const line = aor(sip->sip_to ? sip->sip_to->a_url : nullptr);
+    std::string const watcher = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
+    r.line = line;
+    r.watcher = watcher;
+    r.subscription = magic.subscription;
+    if (magic.subscription == 0 && sip->sip_to && sip->sip_to->a_tag)
+      return reply(irq, 481, "Call/Transaction Does Not Exist");
+    if (magic.subscription != 0) {
+      auto it = subscriptions_.find(magic.subscription);
+      if (it == subscriptions_.end() || it->second->terminated)
+        return reply(irq, 481, "Subscription Does Not Exist");
+      if (it->second->event != r.event) return reply(irq, 489, "Bad Event");
+    }
+    incoming in{irq, sip};
+    server_.on_subscribe(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
+    return 0;
+  }
+
+  int publish(nta_incoming_t* irq, sip_t const* sip) {
+    if (refused_bad_headers(irq, sip)) return 0;
+    std::optional<std::string> const event = event_text(sip);
+    if (!event) return reply(irq, 489, "Bad Event", "Allow-Events: call-info\r\n");
+    auto const ev = callinfo::parse_event(*event);
+    if (!ev) return bad_request(irq, parse_failure("Event", ev.error()));
+    if (ev->type.text != "call-info") return reply(irq, 489, "Bad Event", "Allow-Events: call-info\r\n");
+
+    callinfo::publish_request r;
+    std::optional<std::string> const expires = expires_text(sip);
+    if (expires) {
+      auto const e = callinfo::parse_expires(*expires);
+      if (!e) return bad_request(irq, parse_failure("Expires", e.error()));
+      r.expires = e->seconds;
+    }
+    std::optional<std::string> const if_match = if_match_text(sip);
+    if (if_match) {
+      auto const m = callinfo::parse_sip_if_match(*if_match);
+      if (!m) return bad_request(irq, parse_failure("SIP-If-Match", m.error()));
+      r.if_match = m->tag;
+      log_line("PUBLISH with SIP-If-Match " + std::string(m->tag));
+    }
+    std::optional<std::string> const call_info = call_info_text(sip);
+    if (call_info) {
+      auto const ci = callinfo::parse_call_info(*call_info);
+      if (!ci) return bad_request(irq, parse_failure("Call-Info", ci.error()));
+      r.call_info = *ci;
+    }
+    std::string const line = aor(sip->sip_request->rq_url);
+    r.line = line;
+    incoming in{irq, sip};
+    server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
+    return 0;
+  }
+
+  // A header Sofia could not parse is not handed to the server.
+  bool refused_bad_headers(nta_incoming_t* irq, sip_t const* sip) {
+    for (std::string_view name : {"Event", "Expires", "Call-Info", "SIP-If-Match"})
+      if (has_bad_header(sip, name)) {
+        bad_request(irq, std::string(name) + ": malformed");
+        return true;
+      }
+    return false;
+  }
+
+  int bad_request(nta_incoming_t* irq, std::string const& why) {
+    log_line("bad request: " + why);
+    return reply(irq, 400, "Bad Request");
+  }
+
+  // ---- Effects -----------------------------------------------------------
+  void carry_out(callinfo::effect const& e, incoming* in) {
+    std::visit([&](auto const& x) { apply(x, in); }, e);
+  }
+
+  void apply(callinfo::response const& r, incoming* in) {
+    if (in == nullptr || in->irq == nullptr) return;
+    std::string headers;
+    callinfo::string_sink sink(headers);
+    if (!callinfo::write_response_headers(r, sink)) headers.clear();
+    std::string const phrase(r.reason);
+    bool const creates_dialog = r.code >= 200 && r.code < 300 && r.subscription != 0 &&
+                                subscriptions_.find(r.subscription) == subscriptions_.end();
+    if (!creates_dialog) {
+      reply(in->irq, r.code, phrase.c_str(), headers);
+      in->irq = nullptr;
+      return;
+    }
+    // The 2xx to an initial SUBSCRIBE: the notifier's side of the dialog
+    // (RFC 6665 §4.1.2.1). The leg's local tag goes into the response's To.
+    sip_t const* sip = in->sip;
+    auto s = std::make_unique<subscription>();
+    s->magic.host = this;
+    s->magic.subscription = r.subscription;
+    s->event = r.event;
+    s->leg = nta_leg_tcreate(agent_, leg_callback, &s->magic, SIPTAG_CALL_ID(sip->sip_call_id),
+                             SIPTAG_FROM(sip->sip_to), SIPTAG_TO(sip->sip_from), TAG_END());
+    if (s->leg == nullptr) {
+      reply(in->irq, 500, "Server Internal Error");
+      in->irq = nullptr;
+      return;
+    }
+    nta_leg_tag(s->leg, nullptr);
+    nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
+    nta_incoming_tag(in->irq, nta_leg_get_tag(s->leg));
+    log_line("send " + std::to_string(r.code) + " " + phrase + " | " + headers + " | subscription " +
+             std::to_string(r.subscription) + " to-tag " + nta_leg_get_tag(s->leg));
+    nta_incoming_treply(in->irq, r.code, phrase.c_str(), SIPTAG_CONTACT(nta_agent_contact(agent_)),
+                        SIPTAG_HEADER_STR(headers.c_str()), TAG_END());
+    in->irq = nullptr;
+    subscriptions_.emplace(r.subscription, std::move(s));
+  }
+
+  void apply(callinfo::notify const& n, incoming*) {
+    auto it = subscriptions_.find(n.subscription);
+    if (it == subscriptions_.end() || it->second->leg == nullptr) {
+      log_line("NOTIFY for unknown subscription " + std::to_string(n.subscription) + " dropped");
+      return;
+    }
+    subscription& s = *it->second;
+    std::string headers;
+    callinfo::string_sink sink(headers);
+    if (callinfo::build_result const b = callinfo::write_notify_headers<dialect>(n, sink); !b) {
+      log_line("NOTIFY of subscription " + std::to_string(n.subscription) + " not built: " +
+               std::string(callinfo::describe(b.code)));
+      return;
+    }
+    headers = without_content_length(std::move(headers));
+    std::string const call_info = take_call_info(headers);
+    nta_outgoing_t* orq = nta_outgoing_tcreate(
+        s.leg, notify_callback, &s.magic, nullptr, SIP_METHOD_NOTIFY, nullptr,
+        SIPTAG_CONTACT(nta_agent_contact(agent_)), SIPTAG_HEADER_STR(headers.c_str()),
+        TAG_IF(!call_info.empty(), SIPTAG_UNKNOWN_STR(call_info.c_str())), TAG_END());
+    log_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
+             std::to_string(nta_leg_get_seq(s.leg)) + " | " + headers + call_info + (orq ? "" : " (not sent)"));
+    if (orq != nullptr) ++s.pending_notifies;
+    if (n.state == callinfo::substate::terminated) {
+      s.terminated = true;
+      if (s.pending_notifies == 0) forget(it);
+    }
+  }
+
+  void apply(callinfo::arm_timer const& a, incoming*) {
+    auto const k = key(a.timer);
+    auto it = timers_.find(k);
+    if (it == timers_.end()) {
+      auto t = std::make_unique<armed>();
+      t->arg.host = this;
+      t->arg.timer = a.timer;
+      t->timer = su_timer_create(su_root_task(root_), 0);
+      if (t->timer == nullptr) return;
+      it = timers_.emplace(k, std::move(t)).first;
+    } else {
+      su_timer_reset(it->second->timer);
+    }
+    ++it->second->generation;
+    auto const left = std::max<std::int64_t>(0, (a.at - server_.clock().now()).count());
+    su_timer_set_interval(it->second->timer, timer_callback, &it->second->arg, static_cast<su_duration_t>(left));
+  }
+
+  void apply(callinfo::cancel_timer const& c, incoming*) {
+    auto it = timers_.find(key(c.timer));
+    if (it == timers_.end()) return;
+    su_timer_reset(it->second->timer);
+    dead_timers_.push_back(it->second->timer);
+    timers_.erase(it);
+  }
+
+  void apply(callinfo::appearance_changed const& a, incoming*) {
+    log_line("state " + std::string(a.line) + " appearance " + std::to_string(a.index) + ": " +
+             std::string(callinfo::to_string(a.from)) + " -> " + std::string(callinfo::to_string(a.to)) + " (" +
+             std::string(callinfo::to_string(a.cause)) + ")");
+  }
+
+  void forget(typename std::map<callinfo::subscription_id, std::unique_ptr<subscription>>::iterator it) {
+    // The leg goes with its last NOTIFY's transaction; a later request in
+    // the dialog reaches the default leg and gets 481.
+    if (it->second->leg) nta_leg_destroy(it->second->leg);
+    subscriptions_.erase(it);
+  }
+
+  su_root_t* root_ = nullptr;
+  nta_agent_t* agent_ = nullptr;
+  nta_leg_t* default_leg_ = nullptr;
+  sca_leg default_magic_;
+  server_type server_;
+  std::map<callinfo::subscription_id, std::unique_ptr<subscription>> subscriptions_;
+  std::map<std::pair<int, std::uint64_t>, std::unique_ptr<armed>> timers_;
+  std::vector<su_timer_t*> dead_timers_;
+};
+
+struct default_policies : callinfo::default_policies {
+  using clock = callinfo::steady_clock;
+};
+struct opensips_policies : default_policies {
+  using dialect = callinfo::opensips_dialect;
+};
+struct broadworks_policies : default_policies {
+  using dialect = callinfo::broadworks_dialect;
+};
+
+template <class Policies>
+int serve(su_root_t* root, std::string const& url, std::string_view dialect_name) {
+  sca_server<Policies> server(root, url);
+  if (!server.ok()) {
+    log_line("cannot listen on " + url);
+    return 1;
+  }
+  log_line("listening on " + url + " (dialect " + std::string(dialect_name) + ")");
+  while (!stop_requested) {
+    su_root_step(root, 100);
+    server.reap();
+  }
+  log_line("shutting down");
+  return 0;
+}
+
+constexpr char const usage[] =
+    "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
+    "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned port = 5070;
+  std::string dialect = "default";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view const a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if ((a == "--port" || a == "--dialect") && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      if (a == "--dialect") {
+        dialect = v;
+        continue;
+      }
+      auto const [p, ec] = std::from_chars(v.data(), v.data() + v.size(), port);
+      if (ec != std::errc{} || p != v.data() + v.size() || port == 0 || port > 65535) {
+        std::cerr << "sca-server: bad port '" << v << "'\n" << usage;
+        return 2;
+      }
+      continue;
+    }
+    std::cerr << "sca-server: unknown argument '" << a << "'\n" << usage;
+    return 2;
+  }
+  if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {
+    std::cerr << "sca-server: unknown dialect '" << dialect << "'\n" << usage;
+    return 2;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  if (su_init() != 0) return 1;
+  su_root_t* root = su_root_create(nullptr);
+  if (root == nullptr) return 1;
+  std::string const url = "sip:127.0.0.1:" + std::to_string(port) + ";transport=udp";
+  int status = 0;
+  if (dialect == "opensips")
+    status = serve<opensips_policies>(root, url, dialect);
+  else if (dialect == "broadworks")
+    status = serve<broadworks_policies>(root, url, dialect);
+  else
+    status = serve<default_policies>(root, url, dialect);
+  su_root_destroy(root);
+  su_deinit();
+  return status;
+}
