@@ -20,7 +20,7 @@ CXXFLAGS=${CXXFLAGS:-}
 includes=(-I"$root/include")
 if [ -n "${BOOST_INCLUDE:-}" ]; then includes+=(-isystem "$BOOST_INCLUDE"); fi
 
-harnesses=(call_info event allow_events subscription_state expires etag round_trip)
+harnesses=(call_info event allow_events subscription_state expires etag round_trip server build_round_trip)
 mkdir -p "$OUT" "$work"
 for h in "${harnesses[@]}"; do
   name=callinfo_${h}_fuzzer

@@ -446,6 +446,17 @@ inline void run_round_trip(std::string_view in) {
   }
 }
 
+}  // namespace callinfo::fuzz
+
+// The presence server and the Call-Info builders (they use the checks above).
+#include "build_harness.hpp"
+#include "server_harness.hpp"
+
+namespace callinfo::fuzz {
+
+inline void run_server(std::string_view);
+inline void run_build_round_trip(std::string_view);
+
 struct harness {
   std::string_view name;
   void (*run)(std::string_view);
@@ -459,6 +470,8 @@ inline constexpr harness harnesses[] = {
     {"expires", &run_expires},
     {"etag", &run_etag},
     {"round_trip", &run_round_trip},
+    {"server", &run_server},
+    {"build_round_trip", &run_build_round_trip},
 };
 
 }  // namespace callinfo::fuzz

@@ -89,3 +89,36 @@ TEST_CASE("appearance-index 0 or above the limit is refused") {
   CHECK(h.dialog(5, dialog_side::caller, dialog_phase::early, 65).result == transition::refused);
   CHECK(h.server.storage().line_count() == 0);
 }
+
+TEST_CASE("a new remote party alone is NOTIFYed where the format shows it (appearance-uri)") {
+  struct kamailio : default_policies {
+    using dialect = broadworks_dialect;
+  };
+  harness<kamailio> k;
+  k.subscribe(event_package::call_info, "sip:w@x");
+  k.dialog(5, dialog_side::caller, dialog_phase::early, 1, "<sip:carol@example.com>");
+  auto const c = k.dialog(5, dialog_side::caller, dialog_phase::early, 1, "<sip:dave@example.com>");
+  CHECK(c.result == transition::unchanged);
+  CHECK(c.remote_changed);
+  REQUIRE(k.notifies().size() == 1);
+  CHECK(k.notifies()[0].line.busy[0].remote == "<sip:dave@example.com>");
+  CHECK(k.last.count<appearance_changed>() == 0);  // the state did not change
+  // The OpenSIPS format has no appearance-uri: nothing to tell the watchers.
+  harness<> d;
+  d.subscribe(event_package::call_info, "sip:w@x");
+  d.dialog(5, dialog_side::caller, dialog_phase::early, 1, "<sip:carol@example.com>");
+  d.dialog(5, dialog_side::caller, dialog_phase::early, 1, "<sip:dave@example.com>");
+  CHECK(d.last.size() == 0);
+}
+
+TEST_CASE("a remote party no NOTIFY could carry is not stored; the state change still is") {
+  harness<> h;
+  CHECK(h.dialog(5, dialog_side::caller, dialog_phase::early, 1, std::string_view("<sip:a@x>\r\nX: y")).result ==
+        transition::applied);
+  REQUIRE(h.server.line(bob).busy.size() == 1);
+  CHECK(h.server.line(bob).busy[0].remote.empty());
+  h.last.clear();
+  CHECK(h.server.update(bob, 1, appearance_state::active, std::string_view("a\0b", 3), h.last).result ==
+        transition::refused);
+  CHECK(h.line_states() == "1=progressing");
+}

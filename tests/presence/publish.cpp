@@ -156,3 +156,13 @@ TEST_CASE("an initial PUBLISH with Expires 0 is 400") {
   CHECK(h.reply().code == 400);
   CHECK(h.server.storage().publication_count() == 0);
 }
+
+TEST_CASE("a PUBLISH whose appearance-uri unescapes to control bytes is 400: no NOTIFY could carry it") {
+  harness<> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active;appearance-uri=\"<sip:a@x>\\\x01\"");
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().reason == "Bad appearance-uri");
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active;appearance-uri=\"a\r\n b\"");
+  CHECK(h.reply().code == 400);
+  CHECK(h.line_states() == "idle");
+}

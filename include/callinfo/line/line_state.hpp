@@ -47,12 +47,25 @@ struct appearance {
   friend bool operator==(appearance const&, appearance const&) = default;
 };
 
-// What set_state() did, and the state before it.
+// What set_state() did, and the state before it. `remote_changed`: the
+// appearance took a different remote party (with or without a new state).
 struct state_change {
   transition result = transition::refused;
   appearance_state from = appearance_state::idle;
   appearance_state to = appearance_state::idle;
+  bool remote_changed = false;
 };
+
+// Whether a remote party can be written into a NOTIFY's appearance-uri
+// quoted-string: no control byte (HTAB included: it would not survive as
+// one), no %xFE / %xFF. The server stores no other.
+constexpr bool remote_is_writable(std::string_view remote) noexcept {
+  for (char ch : remote) {
+    auto const c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || c >= 0xfe) return false;
+  }
+  return true;
+}
 
 class line_state {
  public:
@@ -102,7 +115,10 @@ class line_state {
     if (!present) it = busy_.insert(it, appearance{index, to, driver, {}});
     it->state = to;
     it->driver = driver;
-    if (set_remote) it->remote.assign(remote);
+    if (set_remote && it->remote != remote) {
+      it->remote.assign(remote);
+      c.remote_changed = true;
+    }
     return c;
   }
 

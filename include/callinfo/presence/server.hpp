@@ -216,9 +216,15 @@ class basic_server {
 
     appearance_driver const before = current ? current->driver : appearance_driver{};
     if (before.kind == driver_kind::dialog && before != self) return refused;  // another call owns it
-    state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, !d.remote.empty());
-    if (c.result != transition::applied) {
+    // A remote party no NOTIFY could carry is not stored (the state still is).
+    bool const take_remote = !d.remote.empty() && remote_is_writable(d.remote);
+    state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, take_remote);
+    if (!visible(c)) {
       forget_if_empty(*rec);
+      return c;
+    }
+    if (c.result != transition::applied) {  // only the remote party changed
+      notify_watchers(*rec, out);
       return c;
     }
     changed(*rec, index, c, driver_kind::dialog, out);
@@ -298,12 +304,11 @@ class basic_server {
     }
     if (to == appearance_state::seized && rec->state.state_of(index) != appearance_state::idle)
       return {transition::refused, rec->state.state_of(index), to};
+    if (!remote_is_writable(remote)) return {transition::refused, rec->state.state_of(index), to};
     state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
                                                 remote, !remote.empty());
-    if (c.result == transition::applied) {
-      changed(*rec, index, c, driver_kind::management, out);
-      notify_watchers(*rec, out);
-    }
+    if (c.result == transition::applied) changed(*rec, index, c, driver_kind::management, out);
+    if (visible(c)) notify_watchers(*rec, out);
     forget_if_empty(*rec);
     return c;
   }
@@ -359,6 +364,13 @@ class basic_server {
     r.expires = expires;
     r.etag = etag;
     return r;
+  }
+
+  // Whether watchers see this change: a new state, or a new remote party in
+  // a format that shows it (appearance-uri).
+  static constexpr bool visible(state_change const& c) noexcept {
+    return c.result == transition::applied ||
+           (c.remote_changed && c.result != transition::refused && dialect::format == notify_format::entry_per_appearance);
   }
 
   static constexpr std::uint16_t ok_code(event_package e) noexcept {
@@ -536,6 +548,7 @@ class basic_server {
         auto const to = a.state();
         if (!to) return {400, "Unknown appearance-state"};
         if (named.test(index)) return {400, "Duplicate appearance-index"};
+        if (a.uri && !remote_is_writable(unescape(a.uri->unquoted()))) return {400, "Bad appearance-uri"};
         named.set(index);
         appearance const* cur = st.find(index);
         if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
@@ -562,10 +575,8 @@ class basic_server {
         if (a.uri) remote = unescape(a.uri->unquoted());
         state_change const c =
             rec.state.set_state(index, *a.state(), dialect::transitions, self, remote, a.uri.has_value());
-        if (c.result == transition::applied) {
-          changed(rec, index, c, driver_kind::publication, out);
-          any = true;
-        }
+        if (c.result == transition::applied) changed(rec, index, c, driver_kind::publication, out);
+        any = any || visible(c);
       }
     }
     for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
