@@ -1,6 +1,7 @@
 // sca-server — a Shared Call Appearance server on Sofia-SIP's nta layer.
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
+//              [--route USER=127.0.0.1:PORT]... [--line USER]...
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -21,6 +22,17 @@
 //   cancel_timer        it calls basic_server::on_timer() when it fires
 //   appearance_changed  one log line
 //
+// Dialog-driven mode: INVITE, ACK, BYE, CANCEL (and other in-dialog
+// requests) are proxied statefully between user agents on 127.0.0.1: an
+// initial request for sip:USER@127.0.0.1:N goes to USER's --route, with a
+// Record-Route of the server so the dialog's requests come back through it.
+// A call from or to a --line feeds basic_server::on_dialog(): 18x early,
+// 2xx confirmed, a re-INVITE's accepted SDP offer hold / resume
+// (sdp_is_hold()), BYE terminated, CANCEL or a final non-2xx failed; the
+// appearance-index is the INVITE's Call-Info (parse_call_info()) or, when
+// it has none, first_idle_appearance() for an incoming call and 1 for an
+// outgoing one, added to the forwarded INVITE as Call-Info.
+//
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
 // destroyed before exit.
@@ -28,6 +40,7 @@
 #define NTA_AGENT_MAGIC_T void
 #define NTA_LEG_MAGIC_T struct sca_leg
 #define NTA_OUTGOING_MAGIC_T struct sca_leg
+#define NTA_INCOMING_MAGIC_T struct sca_leg
 #define SU_TIMER_ARG_T struct sca_timer
 
 #include <sofia-sip/msg.h>
@@ -37,12 +50,14 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_util.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
 #include <callinfo/build/notify.hpp>
 #include <callinfo/build/response.hpp>
 #include <callinfo/policy/clock.hpp>
+#include <callinfo/presence/sdp_hold.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/syntax/call_info.hpp>
 #include <callinfo/syntax/delta_seconds.hpp>
@@ -181,10 +196,13 @@ std::string take_call_info(std::string& block) {
 }  // namespace
 
 // The magic of a leg: the default leg (subscription 0) or one subscription's
-// dialog; also the magic of the NOTIFYs sent in that dialog.
+// dialog; also the magic of the NOTIFYs sent in that dialog. A forwarded
+// request's transactions (server and client side) carry one with its relay
+// number.
 struct sca_leg {
   class sca_host* host = nullptr;
   callinfo::subscription_id subscription = 0;
+  std::uint64_t relay = 0;
 };
 
 // The argument of a timer callback.
@@ -199,6 +217,8 @@ class sca_host {
   virtual int request(sca_leg& leg, nta_leg_t* l, nta_incoming_t* irq, sip_t const* sip) = 0;
   virtual void notify_answered(sca_leg& leg, nta_outgoing_t* orq, sip_t const* sip) = 0;
   virtual void timer_fired(callinfo::timer_id t) = 0;
+  virtual void relay_answered(sca_leg& relay, nta_outgoing_t* orq, sip_t const* sip) = 0;
+  virtual void relay_cancelled(sca_leg& relay, nta_incoming_t* irq, sip_t const* sip) = 0;
 
  protected:
   ~sca_host() = default;
@@ -213,9 +233,25 @@ static int notify_callback(sca_leg* magic, nta_outgoing_t* orq, sip_t const* sip
   return 0;
 }
 static void timer_callback(void*, su_timer_t*, sca_timer* arg) { arg->host->timer_fired(arg->timer); }
+static int relay_response_callback(sca_leg* magic, nta_outgoing_t* orq, sip_t const* sip) {
+  magic->host->relay_answered(*magic, orq, sip);
+  return 0;
+}
+static int relay_cancel_callback(sca_leg* magic, nta_incoming_t* irq, sip_t const* sip) {
+  magic->host->relay_cancelled(*magic, irq, sip);
+  return 0;
+}
 }
 
 namespace {
+
+// The dialog-driven mode's configuration: where calls go and which AORs are
+// shared lines.
+struct proxy_config {
+  unsigned port = 0;                          // the server's own port (Record-Route, Route)
+  std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
+  std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
+};
 
 template <class Policies>
 class sca_server final : public sca_host {
@@ -223,8 +259,12 @@ class sca_server final : public sca_host {
   using server_type = callinfo::basic_server<Policies>;
   using dialect = typename Policies::dialect;
 
-  sca_server(su_root_t* root, std::string const& bind_url) : root_(root) {
-    agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, TAG_END());
+  sca_server(su_root_t* root, std::string const& bind_url, proxy_config config)
+      : root_(root), config_(std::move(config)) {
+    // CANCEL: nta answers it and calls the INVITE's bound callback; the 487
+    // comes from downstream and is relayed, so nta sends none of its own.
+    agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, NTATAG_CANCEL_487(0),
+                              TAG_END());
     if (agent_ == nullptr) return;
     default_magic_.host = this;
     default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
@@ -233,6 +273,11 @@ class sca_server final : public sca_host {
   sca_server& operator=(sca_server const&) = delete;
 
   ~sca_server() {
+    for (auto& [id, r] : relays_) {
+      if (r->orq) nta_outgoing_destroy(r->orq);
+      if (r->irq) nta_incoming_destroy(r->irq);
+    }
+    relays_.clear();
     for (auto& [id, s] : subscriptions_)
       if (s->leg) nta_leg_destroy(s->leg);
     subscriptions_.clear();
@@ -265,12 +310,16 @@ class sca_server final : public sca_host {
       status = subscribe(magic, irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_publish && magic.subscription == 0) {
       status = publish(irq, sip);
-    } else if (sip->sip_request->rq_method == sip_method_options && magic.subscription == 0) {
+    } else if (sip->sip_request->rq_method == sip_method_options && magic.subscription == 0 &&
+               !routed(sip)) {
       status = reply(irq, 200, "OK", "Allow-Events: call-info, line-seize\r\n");
+    } else if (magic.subscription == 0 && proxied(sip)) {
+      status = proxy(irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_ack) {
       status = 0;
     } else {
-      status = reply(irq, 405, "Method Not Allowed", "Allow: SUBSCRIBE, PUBLISH, OPTIONS\r\n");
+      status = reply(irq, 405, "Method Not Allowed",
+                     "Allow: SUBSCRIBE, PUBLISH, OPTIONS, INVITE, ACK, BYE, CANCEL\r\n");
     }
     return status;
   }
@@ -311,7 +360,323 @@ class sca_server final : public sca_host {
     }
   }
 
+  // ---- Dialog-driven mode: the calls' transactions ----------------------
+  //
+  // A minimal stateful proxy (RFC 3261 §16): each request out of a
+  // subscription becomes one server transaction (irq, nta answers its
+  // retransmissions) and one client transaction (orq, nta_outgoing_mcreate()
+  // of a copy; nta adds its Via). Responses come back on the orq, lose the
+  // top Via (ours) and go out on the irq. The initial INVITE is
+  // record-routed, so re-INVITEs, BYEs and the ACK of the 2xx come through
+  // here too; ACK of a 2xx is forwarded statelessly.
+
+  void relay_answered(sca_leg& magic, nta_outgoing_t* orq, sip_t const* sip) override {
+    auto it = relays_.find(magic.relay);
+    if (it == relays_.end()) return;
+    relay& r = *it->second;
+    int const status = sip && sip->sip_status ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
+    if (sip != nullptr) {
+      log_line("relay " + std::to_string(status) + " " + (sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "") +
+               " to " + r.method + " call-id " + r.call_id);
+      msg_t* const response = nta_outgoing_getresponse(orq);
+      if (response != nullptr && r.irq != nullptr) {
+        sip_via_remove(response, sip_object(response));
+        if (nta_incoming_mreply(r.irq, response) < 0) {
+          // Seen with the 487 of a cancelled INVITE, which nta has
+          // acknowledged downstream: the proxy answers with its status.
+          log_line("relaying the message failed: answering " + std::to_string(status) + " instead");
+          nta_incoming_treply(r.irq, status, sip->sip_status->st_phrase, TAG_END());
+        }
+      } else if (response != nullptr) {
+        msg_destroy(response);
+      } else if (r.irq != nullptr) {
+        nta_incoming_treply(r.irq, status, sip->sip_status->st_phrase, TAG_END());
+      }
+    } else {
+      // No response (timeout, transport error): the proxy answers itself.
+      int const code = status >= 300 && status <= 699 ? status : 500;
+      log_line("no response to " + r.method + " call-id " + r.call_id + ": sending " + std::to_string(code));
+      if (r.irq) nta_incoming_treply(r.irq, code, sip_status_phrase(code), TAG_END());
+    }
+    dialog_response(r, status, sip);
+    if (status >= 200) {
+      nta_outgoing_destroy(r.orq);
+      r.orq = nullptr;
+      if (r.irq) nta_incoming_destroy(r.irq);
+      r.irq = nullptr;
+      relays_.erase(it);
+    }
+  }
+
+  void relay_cancelled(sca_leg& magic, nta_incoming_t*, sip_t const* sip) override {
+    if (sip == nullptr || sip->sip_request == nullptr || sip->sip_request->rq_method != sip_method_cancel) return;
+    auto it = relays_.find(magic.relay);
+    if (it == relays_.end()) return;
+    relay& r = *it->second;
+    log_line("recv CANCEL call-id " + r.call_id + ": cancelling the forwarded " + r.method);
+    // nta has answered the CANCEL; the INVITE's 487 comes from downstream.
+    if (r.orq) nta_outgoing_tcancel(r.orq, nullptr, nullptr, TAG_END());
+    if (r.initial_invite) end_call(r.call_id, callinfo::dialog_phase::failed);
+  }
+
  private:
+  // One forwarded request: its server and client transactions.
+  struct relay {
+    sca_leg magic;
+    nta_incoming_t* irq = nullptr;
+    nta_outgoing_t* orq = nullptr;
+    std::string method;
+    std::string call_id;
+    bool initial_invite = false;
+    bool reinvite = false;
+    bool offer = false;  // a re-INVITE with an SDP offer
+    bool hold = false;   // ... that puts the call on hold
+  };
+  // A call on a shared line (keyed by Call-ID).
+  struct call {
+    callinfo::dialog_id id = 0;
+    std::string line;
+    std::string remote;
+    callinfo::dialog_side side = callinfo::dialog_side::caller;
+    std::uint32_t index = 1;
+    bool confirmed = false;
+    bool held = false;
+  };
+
+  bool is_line(std::string const& a) const {
+    return std::find(config_.lines.begin(), config_.lines.end(), a) != config_.lines.end();
+  }
+  static bool is_loopback(url_t const* u) { return u != nullptr && u->url_host && std::string_view(u->url_host) == "127.0.0.1"; }
+  bool is_self(url_t const* u) const {
+    if (!is_loopback(u)) return false;
+    unsigned const port = u->url_port ? static_cast<unsigned>(std::atoi(u->url_port)) : 5060u;
+    return port == config_.port;
+  }
+  // The contact of a Request-URI addressed to this server, by its user.
+  std::optional<std::string> route_of(url_t const* u) const {
+    if (u == nullptr || u->url_user == nullptr || !is_self(u)) return std::nullopt;
+    auto it = config_.routes.find(u->url_user);
+    if (it == config_.routes.end()) return std::nullopt;
+    return "sip:" + std::string(u->url_user) + "@" + it->second;
+  }
+  bool routed(sip_t const* sip) const { return route_of(sip->sip_request->rq_url).has_value(); }
+
+  // The requests the proxy forwards: calls' methods, and any request in a
+  // dialog that is not a subscription's.
+  bool proxied(sip_t const* sip) const {
+    switch (sip->sip_request->rq_method) {
+      case sip_method_invite:
+      case sip_method_ack:
+      case sip_method_bye:
+      case sip_method_cancel:
+      case sip_method_update:
+      case sip_method_info:
+      case sip_method_prack:
+        return true;
+      case sip_method_options:
+        return routed(sip) || sip->sip_route != nullptr;
+      default:
+        return false;
+    }
+  }
+
+  int proxy(nta_incoming_t* irq, sip_t const* sip) {
+    sip_method_t const method = sip->sip_request->rq_method;
+    std::string const method_name = sip->sip_request->rq_method_name;
+    std::string const call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+    bool const ack = method == sip_method_ack;
+    if (method == sip_method_cancel) return reply(irq, 481, "Call/Transaction Does Not Exist");
+    if (sip->sip_max_forwards && sip->sip_max_forwards->mf_count <= 1) {
+      if (ack) return drop(irq, "ACK with Max-Forwards 0");
+      return reply(irq, 483, "Too Many Hops");
+    }
+
+    msg_t* const original = nta_incoming_getrequest(irq);
+    msg_t* const msg = msg_copy(original);
+    msg_destroy(original);
+    sip_t* const out = sip_object(msg);
+    if (msg == nullptr || out == nullptr) return ack ? drop(irq, "no memory") : reply(irq, 500, "Server Internal Error");
+
+    // Our own Record-Route comes back as the top Route (loose routing).
+    while (out->sip_route && is_self(out->sip_route->r_url) && url_has_param(out->sip_route->r_url, "lr"))
+      sip_route_remove(msg, out);
+    bool const in_dialog = sip->sip_to && sip->sip_to->a_tag;
+    bool const initial_invite = method == sip_method_invite && !in_dialog;
+    if (std::optional<std::string> const target = route_of(out->sip_request->rq_url)) {
+      // The location service: the Request-URI becomes the user's contact.
+      sip_request_t* rq = sip_request_create(msg_home(msg), method, method_name.c_str(),
+                                             reinterpret_cast<url_string_t const*>(target->c_str()), nullptr);
+      if (rq) msg_header_insert(msg, reinterpret_cast<msg_pub_t*>(out), reinterpret_cast<msg_header_t*>(rq));
+    }
+    url_t const* const next_hop = out->sip_route ? out->sip_route->r_url : out->sip_request->rq_url;
+    if (!is_loopback(next_hop) || is_self(out->sip_request->rq_url)) {
+      msg_destroy(msg);
+      if (ack) return drop(irq, "ACK to nowhere");
+      return reply(irq, 404, "Not Found");
+    }
+    if (out->sip_max_forwards) {
+      sip_max_forwards_t mf;
+      sip_max_forwards_init(&mf);
+      mf.mf_count = out->sip_max_forwards->mf_count - 1;
+      sip_header_remove(msg, out, reinterpret_cast<sip_header_t*>(out->sip_max_forwards));
+      msg_header_add_dup(msg, reinterpret_cast<msg_pub_t*>(out), reinterpret_cast<msg_header_t const*>(&mf));
+    }
+    if (initial_invite) {
+      std::string const rr = "<sip:127.0.0.1:" + std::to_string(config_.port) + ";lr>";
+      sip_add_make(msg, out, sip_record_route_class, rr.c_str());
+      if (std::optional<std::string> const added = start_call(call_id, sip))
+        sip_add_make(msg, out, sip_call_info_class, added->c_str());
+    }
+
+    if (ack) {
+      log_line("forward ACK call-id " + call_id + " to " + url_text(next_hop));
+      nta_outgoing_t* orq = nta_outgoing_mcreate(agent_, nullptr, nullptr, nullptr, msg, NTATAG_STATELESS(1), TAG_END());
+      if (orq == nullptr) msg_destroy(msg);
+      nta_incoming_destroy(irq);
+      return 0;
+    }
+
+    auto r = std::make_unique<relay>();
+    r->magic.host = this;
+    r->magic.relay = ++last_relay_;
+    r->irq = irq;
+    r->method = method_name;
+    r->call_id = call_id;
+    r->initial_invite = initial_invite;
+    if (method == sip_method_invite && in_dialog) {
+      r->reinvite = true;
+      if (sip->sip_payload && sip->sip_payload->pl_data) {
+        r->offer = true;
+        r->hold = callinfo::sdp_is_hold(std::string_view(sip->sip_payload->pl_data, sip->sip_payload->pl_len));
+      }
+    }
+    if (method == sip_method_invite) {
+      nta_incoming_bind(irq, relay_cancel_callback, &r->magic);
+      nta_incoming_treply(irq, 100, "Trying", TAG_END());
+    }
+    log_line("forward " + method_name + " call-id " + call_id + " to " + url_text(next_hop) +
+             (r->reinvite && r->offer ? (r->hold ? " (hold offer)" : " (offer without hold)") : ""));
+    r->orq = nta_outgoing_mcreate(agent_, relay_response_callback, &r->magic, nullptr, msg, TAG_END());
+    if (r->orq == nullptr) {
+      msg_destroy(msg);
+      nta_incoming_bind(irq, nullptr, nullptr);
+      if (initial_invite) end_call(call_id, callinfo::dialog_phase::failed);
+      return reply(irq, 500, "Server Internal Error");
+    }
+    if (method == sip_method_bye) end_call(call_id, callinfo::dialog_phase::terminated);
+    relays_.emplace(r->magic.relay, std::move(r));
+    return 0;
+  }
+
+  int drop(nta_incoming_t* irq, char const* why) {
+    log_line(std::string("dropped: ") + why);
+    nta_incoming_destroy(irq);
+    return 0;
+  }
+
+  static std::string url_text(url_t const* u) {
+    if (u == nullptr) return "-";
+    char buf[512];
+    isize_t const n = url_e(buf, sizeof buf, u);
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof buf) return "?";
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+
+  // ---- Dialog-driven mode: calls on shared lines → on_dialog -------------
+
+  // An initial INVITE from or to a shared line starts a call. Returns the
+  // Call-Info to add to the forwarded INVITE when it had none.
+  std::optional<std::string> start_call(std::string const& call_id, sip_t const* sip) {
+    std::string const from = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
+    std::string const to = aor(sip->sip_to ? sip->sip_to->a_url : nullptr);
+    call c;
+    if (is_line(from)) {
+      c.line = from;
+      c.remote = to;
+      c.side = callinfo::dialog_side::caller;
+    } else if (is_line(to)) {
+      c.line = to;
+      c.remote = from;
+      c.side = callinfo::dialog_side::callee;
+    } else {
+      return std::nullopt;
+    }
+    std::optional<std::uint32_t> index;
+    if (std::optional<std::string> const ci = call_info_text(sip)) {
+      if (auto const parsed = callinfo::parse_call_info(*ci)) {
+        for (callinfo::call_info_entry_view const& e : *parsed)
+          if (auto const a = e.appearance(); a && a->index && !a->index->is_wildcard() && a->index->value() != 0) {
+            index = a->index->value();
+            break;
+          }
+      } else {
+        log_line(parse_failure("INVITE Call-Info", parsed.error()) + " (ignored)");
+      }
+    }
+    std::optional<std::string> added;
+    if (index) {
+      c.index = *index;
+    } else {
+      // BroadWorks: the server picks the appearance and tells the callee.
+      c.index = c.side == callinfo::dialog_side::callee ? server_.first_idle_appearance(c.line) : 1;
+      added = "<" + c.line + ">;appearance-index=" + std::to_string(c.index);
+    }
+    auto it = calls_.find(call_id);
+    c.id = it != calls_.end() ? it->second.id : ++last_dialog_;
+    log_line("call " + std::to_string(c.id) + " call-id " + call_id + " on " + c.line + " appearance " +
+             std::to_string(c.index) + " (" + std::string(callinfo::to_string(c.side)) + " side, remote " + c.remote +
+             (added ? ", appearance chosen by the server)" : ")"));
+    calls_[call_id] = std::move(c);
+    return added;
+  }
+
+  void dialog_event(call& c, callinfo::dialog_phase phase) {
+    callinfo::dialog_event d;
+    d.line = c.line;
+    d.dialog = c.id;
+    d.side = c.side;
+    d.phase = phase;
+    d.appearance_index = c.index;
+    d.remote = c.remote;
+    callinfo::state_change const r = server_.on_dialog(d, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+    log_line("dialog " + std::to_string(c.id) + " " + std::string(callinfo::to_string(phase)) + " on " + c.line +
+             " appearance " + std::to_string(c.index) + ": " + std::string(callinfo::to_string(r.from)) + " -> " +
+             std::string(callinfo::to_string(r.to)) +
+             (r.result == callinfo::transition::applied ? "" : r.result == callinfo::transition::refused ? " (refused)" : " (unchanged)"));
+  }
+
+  void end_call(std::string const& call_id, callinfo::dialog_phase phase) {
+    auto it = calls_.find(call_id);
+    if (it == calls_.end()) return;
+    dialog_event(it->second, phase);
+    calls_.erase(it);
+  }
+
+  void dialog_response(relay const& r, int status, sip_t const* sip) {
+    auto it = calls_.find(r.call_id);
+    if (it == calls_.end()) return;
+    call& c = it->second;
+    if (r.initial_invite) {
+      if (status > 100 && status < 200 && !c.confirmed) {
+        dialog_event(c, callinfo::dialog_phase::early);
+      } else if (status >= 200 && status < 300 && !c.confirmed) {
+        c.confirmed = true;
+        dialog_event(c, callinfo::dialog_phase::confirmed);
+      } else if (status >= 300 && !c.confirmed) {
+        end_call(r.call_id, callinfo::dialog_phase::failed);
+      }
+    } else if (r.reinvite && r.offer && status >= 200 && status < 300 && sip != nullptr) {
+      // The offer is accepted: the call is on hold when it said so.
+      if (r.hold && !c.held) {
+        c.held = true;
+        dialog_event(c, callinfo::dialog_phase::hold);
+      } else if (!r.hold && c.held) {
+        c.held = false;
+        dialog_event(c, callinfo::dialog_phase::resume);
+      }
+    }
+  }
+
   struct subscription {
     sca_leg magic;
     nta_leg_t* leg = nullptr;
@@ -547,6 +912,7 @@ class sca_server final : public sca_host {
   }
 
   su_root_t* root_ = nullptr;
+  proxy_config config_;
   nta_agent_t* agent_ = nullptr;
   nta_leg_t* default_leg_ = nullptr;
   sca_leg default_magic_;
@@ -554,6 +920,10 @@ class sca_server final : public sca_host {
   std::map<callinfo::subscription_id, std::unique_ptr<subscription>> subscriptions_;
   std::map<std::pair<int, std::uint64_t>, std::unique_ptr<armed>> timers_;
   std::vector<su_timer_t*> dead_timers_;
+  std::map<std::uint64_t, std::unique_ptr<relay>> relays_;
+  std::uint64_t last_relay_ = 0;
+  std::map<std::string, call> calls_;
+  callinfo::dialog_id last_dialog_ = 0;
 };
 
 struct default_policies : callinfo::default_policies {
@@ -567,8 +937,8 @@ struct broadworks_policies : default_policies {
 };
 
 template <class Policies>
-int serve(su_root_t* root, std::string const& url, std::string_view dialect_name) {
-  sca_server<Policies> server(root, url);
+int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config) {
+  sca_server<Policies> server(root, url, config);
   if (!server.ok()) {
     log_line("cannot listen on " + url);
     return 1;
@@ -584,18 +954,50 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
 
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
-    "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n";
+    "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
+    "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
+    "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
+    "calls from or to a --line drive that line's appearances.\n";
+
+// "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
+std::optional<std::pair<std::string, std::string>> parse_route(std::string_view v) {
+  std::size_t const eq = v.find('=');
+  if (eq == 0 || eq == std::string_view::npos) return std::nullopt;
+  std::string_view const user = v.substr(0, eq), hostport = v.substr(eq + 1);
+  constexpr std::string_view host = "127.0.0.1:";
+  if (!hostport.starts_with(host)) return std::nullopt;
+  std::string_view const p = hostport.substr(host.size());
+  unsigned port = 0;
+  auto const [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc{} || end != p.data() + p.size() || port == 0 || port > 65535) return std::nullopt;
+  return std::pair{std::string(user), std::string(hostport)};
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   unsigned port = 5070;
   std::string dialect = "default";
+  proxy_config config;
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
       std::cout << usage;
       return 0;
+    }
+    if (a == "--route" && i + 1 < argc) {
+      auto const r = parse_route(argv[++i]);
+      if (!r) {
+        std::cerr << "sca-server: bad route '" << argv[i] << "' (USER=127.0.0.1:PORT)\n" << usage;
+        return 2;
+      }
+      config.routes[r->first] = r->second;
+      continue;
+    }
+    if (a == "--line" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      config.lines.push_back(v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1");
+      continue;
     }
     if ((a == "--port" || a == "--dialect") && i + 1 < argc) {
       std::string_view const v = argv[++i];
@@ -624,13 +1026,14 @@ int main(int argc, char** argv) {
   su_root_t* root = su_root_create(nullptr);
   if (root == nullptr) return 1;
   std::string const url = "sip:127.0.0.1:" + std::to_string(port) + ";transport=udp";
+  config.port = port;
   int status = 0;
   if (dialect == "opensips")
-    status = serve<opensips_policies>(root, url, dialect);
+    status = serve<opensips_policies>(root, url, dialect, config);
   else if (dialect == "broadworks")
-    status = serve<broadworks_policies>(root, url, dialect);
+    status = serve<broadworks_policies>(root, url, dialect, config);
   else
-    status = serve<default_policies>(root, url, dialect);
+    status = serve<default_policies>(root, url, dialect, config);
   su_root_destroy(root);
   su_deinit();
   return status;
