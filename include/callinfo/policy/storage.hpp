@@ -110,10 +110,17 @@ class map_storage {
     by_etag_.emplace(p.etag, p.id);
     return publications_.emplace(p.id, std::move(p)).first->second;
   }
+  // Re-keys the publication's index entry in place (the node is reused:
+  // a modify allocates nothing).
   void set_etag(publication& p, std::string etag) {
-    by_etag_.erase(p.etag);
+    auto node = by_etag_.extract(p.etag);
     p.etag = std::move(etag);
-    by_etag_.emplace(p.etag, p.id);
+    if (node.empty()) {
+      by_etag_.emplace(p.etag, p.id);
+      return;
+    }
+    node.key() = p.etag;
+    by_etag_.insert(std::move(node));
   }
   void erase_publication(publication_id id) {
     auto it = publications_.find(id);
