@@ -1,11 +1,14 @@
 // Test support: replaces global operator new/delete for the whole test
-// binary and counts allocations. Include it in exactly one TU of a binary.
+// binary and counts allocations, with a test that the counter itself works.
+// Include it in exactly one TU of a binary.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+
+#include <doctest/doctest.h>
 
 namespace {
 std::atomic<std::size_t> allocations{0};
@@ -33,3 +36,11 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, std::nothrow_t const&) noexcept { std::free(p); }
 void operator delete[](void* p, std::nothrow_t const&) noexcept { std::free(p); }
+
+TEST_CASE("allocation: the counter sees allocations (the test can fail)") {
+  std::size_t const before = allocations.load();
+  void* const p = ::operator new(16);
+  std::size_t const after = allocations.load();
+  ::operator delete(p);
+  CHECK(after - before == 1);
+}
