@@ -43,6 +43,27 @@ TEST_CASE("the Kamailio dialect answers a call-info SUBSCRIBE with 202") {
   CHECK(h.reply().code == 202);
 }
 
+TEST_CASE("the Kamailio dialect answers call-info refreshes and unsubscribes with 202, line-seize ones with 200") {
+  // Kamailio sca: sca_ok_status_for_event() for every SUBSCRIBE it accepts.
+  struct p : default_policies {
+    using dialect = broadworks_dialect;
+  };
+  harness<p> h;
+  h.subscribe(event_package::call_info, "sip:w@x");
+  subscription_id const id = h.reply().subscription;
+  h.refresh(id, event_package::call_info, 600);
+  CHECK(h.reply().code == 202);
+  CHECK(h.reply().reason == "Accepted");
+  h.refresh(id, event_package::call_info, 0);
+  CHECK(h.reply().code == 202);
+  CHECK(h.notifies(id).back().state == substate::terminated);
+  h.seize("sip:phone@x", 1);
+  CHECK(h.reply().code == 200);
+  subscription_id const seize = h.reply().subscription;
+  h.refresh(seize, event_package::line_seize, 0);
+  CHECK(h.reply().code == 200);
+}
+
 TEST_CASE("RFC 6665 §4.2.1.2: a refresh re-arms the timer and NOTIFYs the current state") {
   harness<> h;
   h.subscribe(event_package::call_info, "sip:w@x", 600);

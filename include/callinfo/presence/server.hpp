@@ -511,14 +511,16 @@ class basic_server {
     if (s == nullptr || s->event != r.event || (!r.line.empty() && s->line != r.line))
       return reject(out, r.event, 481, "Subscription Does Not Exist");
     std::uint32_t const expires = granted_expires(r.event, r.expires);
-    if (expires == 0) {  // unsubscribe: 200, then the final NOTIFY
-      out(effect{make_response(200, "OK", r.event, s->id, 0u)});
+    // The dialect's success code for every SUBSCRIBE of the package, as
+    // Kamailio sca answers refreshes and unsubscribes too.
+    if (expires == 0) {  // unsubscribe: 2xx, then the final NOTIFY
+      out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, 0u)});
       end_subscription(*s, std::nullopt, true, true, out);
       return;
     }
     if (expires < limits_.min_expires) return too_brief(out, r.event);
     s->expires_at = deadline(expires);
-    out(effect{make_response(200, "OK", r.event, s->id, expires)});
+    out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, expires)});
     out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
     line_record* rec = storage_.find_line(s->line);
     out(effect{make_notify(s->id, s->event, s->line, rec ? &rec->state : nullptr, s->seized_index)});
