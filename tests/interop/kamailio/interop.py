@@ -13,7 +13,7 @@ Each phone logs every response it gets (RESP|<method>|<code>) and every
 NOTIFY (NOTIFY|FINAL|SEIZE|LATE, Subscription-State, Call-Info).
 
 The two records are compared per phone, after the named normalisation rules
-of README.md's divergence table (D1..D4, below). Any other difference fails.
+of README.md's divergence table (D1..D5, below). Any other difference fails.
 Both records are printed side by side.
 
 Exit status: 0 same, 1 different or a phone failed, 2 usage error, 77 when
@@ -279,8 +279,8 @@ def parse_event(line):
         return ('RESP', parts[1], parts[2])
     if parts[0] in ('NOTIFY', 'FINAL', 'SEIZE', 'LATE') and len(parts) >= 3:
         ss = parts[1].strip()
-        # the seconds left (;expires=) depend on timing, not on the server
-        ss = ';'.join(p.strip() for p in ss.split(';') if not p.strip().startswith('expires='))
+        # whether ;expires= is there is compared, not the seconds left (timing)
+        ss = ';'.join(re.sub(r'^expires=.*', 'expires', p.strip()) for p in ss.split(';'))
         ci = '|'.join(parts[2:]).strip()
         return (parts[0], ss, tuple(parse_entry(e) for e in split_entries(ci)))
     return None
