@@ -90,9 +90,9 @@ def log_has(path, prefix):
 class Side:
     """One server and the phones of one flow; every process is ours to stop."""
 
-    def __init__(self, kind, flow, args, work):
+    def __init__(self, kind, flow, args, work, attempt=1):
         self.kind, self.flow, self.args = kind, flow, args
-        self.dir = os.path.join(work, kind)
+        self.dir = os.path.join(work, '%s-%d' % (kind, attempt))
         os.makedirs(self.dir)
         self.procs = {}     # role -> Popen
         self.status = {}    # role -> exit status
@@ -211,6 +211,17 @@ class Side:
                     p.wait()
                     self.status.setdefault(role, 'stopped')
             self.stop_server()
+
+    def port_taken(self):
+        """A phone could not bind its port (taken between free_ports() and SIPp)."""
+        for role in self.procs:
+            try:
+                text = open(self.path(role + '.out'), errors='replace').read()
+            except FileNotFoundError:
+                continue
+            if re.search(r'address already in use', text, re.I):
+                return True
+        return False
 
     def record(self):
         """role -> list of events, as logged by that phone."""
@@ -402,6 +413,11 @@ def run_flow(flow, args):
         for kind in ('ours', 'kamailio'):
             sides[kind] = Side(kind, flow, args, work)
             sides[kind].run()
+            if sides[kind].errors and sides[kind].port_taken():
+                print('interop %s: %s: a port was taken meanwhile, once more on others' % (flow, kind),
+                      file=sys.stderr)
+                sides[kind] = Side(kind, flow, args, work, attempt=2)
+                sides[kind].run()
         ours, kam = sides['ours'].record(), sides['kamailio'].record()
         print()
         print('Flow %r: what each phone received (Call-Info entries as (index,state,appearance-uri), '
