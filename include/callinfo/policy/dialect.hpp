@@ -11,10 +11,11 @@
 // broadworks_dialect Kamailio sca / BroadWorks phones: any state change on
 //                    an appearance in use; seize conflicts per index with
 //                    Retry-After: 1; appearance-index=0 seizes the first
-//                    idle appearance; call-info SUBSCRIBE answered 202; the
-//                    seizer's line-seize subscription ends (noresource) once
-//                    its call is early; one Call-Info entry per appearance
-//                    with appearance-uri; the first NOTIFY has no ;expires.
+//                    idle appearance; every call-info SUBSCRIBE (refresh and
+//                    unsubscribe too) answered 202; the seizer's line-seize
+//                    subscription ends (noresource) once its call is early;
+//                    one Call-Info entry per appearance with appearance-uri;
+//                    the first NOTIFY has no ;expires.
 #pragma once
 
 #include <callinfo/line/transitions.hpp>
