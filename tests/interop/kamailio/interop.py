@@ -13,7 +13,7 @@ Each phone logs every response it gets (RESP|<method>|<code>) and every
 NOTIFY (NOTIFY|FINAL|SEIZE|LATE, Subscription-State, Call-Info).
 
 The two records are compared per phone, after the named normalisation rules
-of README.md's divergence table (D1..D5, below). Any other difference fails.
+of README.md's divergence table (D1..D7, below). Any other difference fails.
 Both records are printed side by side.
 
 Exit status: 0 same, 1 different or a phone failed, 2 usage error, 77 when
@@ -47,6 +47,8 @@ FLOWS = {
     'cancel': dict(watcher='watcher.xml', seize=True, caller='caller-cancel.xml', callee='callee-cancel.xml'),
     'seize-call': dict(watcher='watcher.xml', seize=True, caller='caller-basic.xml', callee='callee.xml'),
     'seize-conflict': dict(watcher='watcher.xml', seize=True, conflict=True),
+    'incoming': dict(watcher='watcher.xml', seize=False, caller='caller-incoming.xml', callee='callee-line.xml',
+                     incoming=True),
     'unsubscribe': dict(watcher='watcher-unsubscribe.xml', seize=True, caller='caller-basic.xml',
                         callee='callee.xml', after_final=True),
 }
@@ -197,9 +199,12 @@ class Side:
                 self.sipp('phone2', 'seizer.xml', self.p2port, 'bob', 20)
                 self.wait('phone2', 30)
             if f.get('caller'):
-                self.sipp('callee', f['callee'], self.aport, 'alice', 30)
+                # an incoming call: alice (the outside phone) calls the line
+                callee_port, caller_port, to = ((self.bport, self.aport, 'bob') if f.get('incoming')
+                                                else (self.aport, self.bport, 'alice'))
+                self.sipp('callee', f['callee'], callee_port, to, 30)
                 time.sleep(0.3)
-                self.sipp('caller', f['caller'], self.bport, 'alice', 30)
+                self.sipp('caller', f['caller'], caller_port, to, 30)
                 self.wait('caller', 40)
                 self.wait('callee', 40)
             for role in ('phone', 'watcher'):
@@ -312,7 +317,7 @@ def d1_unseized_call_not_shown(ours, kam, flow):
     for a call without a seize its watchers see the line idle. Our NOTIFYs
     are shown as Kamailio's would be (appearances of the call dropped, the
     repeats this makes collapsed)."""
-    if FLOWS[flow]['seize'] or 'caller' not in FLOWS[flow]:
+    if FLOWS[flow]['seize'] or 'caller' not in FLOWS[flow] or FLOWS[flow].get('incoming'):
         return ours, kam
     out = {}
     for role, evs in ours.items():
@@ -375,8 +380,38 @@ def d5_notify_after_unsubscribe(ours, kam, flow):
     return ours, out
 
 
+def d6_no_alerting_for_incoming(ours, kam, flow):
+    """D6: Kamailio shows an incoming call to the line only once answered
+    (its 18x handler follows the caller's line only); our NOTIFYs with an
+    alerting appearance are dropped, incoming flow only."""
+    if not FLOWS[flow].get('incoming'):
+        return ours, kam
+    out = {}
+    for role, evs in ours.items():
+        out[role] = [ev for ev in evs if ev[0] == 'RESP' or all(e[2] != 'alerting' for e in ev[2])]
+    return out, kam
+
+
+def d7_outside_bye_not_seen(ours, kam, flow):
+    """D7: when the outside caller of an incoming call hangs up, Kamailio
+    does not find the line's appearance and leaves it active. In our watcher
+    record the NOTIFY of that hang-up is dropped and the final NOTIFY shows
+    the line as it was before it, incoming flow only."""
+    if not FLOWS[flow].get('incoming') or 'watcher' not in ours:
+        return ours, kam
+    evs = list(ours['watcher'])
+    notifies = [n for n, ev in enumerate(evs) if ev[0] == 'NOTIFY']
+    if len(notifies) >= 2:
+        last, before = notifies[-1], evs[notifies[-2]]
+        del evs[last]
+        evs = [(ev[0], ev[1], before[2]) if ev[0] == 'FINAL' else ev for ev in evs]
+    out = dict(ours)
+    out['watcher'] = evs
+    return out, kam
+
+
 RULES = [d1_unseized_call_not_shown, d2_entry_uri_is_domain, d3_no_uri_while_progressing, d4_repeated_notify,
-         d5_notify_after_unsubscribe]
+         d5_notify_after_unsubscribe, d6_no_alerting_for_incoming, d7_outside_bye_not_seen]
 
 
 def normalise(ours, kam, flow):
