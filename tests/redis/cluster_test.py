@@ -261,6 +261,9 @@ def redis_restart(nodes, redis):
     r = n1.cmd(f"refresh {w} 600")
     response(r, 200)
     check(any(re.match(rf"notify {w} call-info active .*apps=2:seized:seize$", l) for l in r), f"refresh: {r}")
+    # Messages sent while the subscription connection was down are lost:
+    # after reconnecting, node 1 NOTIFYs its watchers the line as stored.
+    n1.wait_async(rf"^notify {w} call-info active .*apps=2:seized:seize$")
     response(n3.cmd(f"sub {LINE} sip:carol@example.com line-seize 60 2"), 480)
     response(n2.cmd(f"pub {other} 120 {etag} -"), 200)
     check(n3.cmd(f"show {other}") == [f"line={other} apps=1:active:publication"], "publication lost")
