@@ -164,7 +164,7 @@ LINE = "sip:shared@example.com"
 
 
 def cross_server_notify(nodes, redis):
-    """A watcher on node 1; calls and seizes through node 2 and 3 reach it."""
+    """A watcher on node 1; calls, seizes and its expiry through nodes 2 and 3 reach it."""
     n1, n2, n3 = nodes
     for n in nodes:
         n.cmd("time 1000")
@@ -185,6 +185,12 @@ def cross_server_notify(nodes, redis):
     r = n1.cmd(f"refresh {w} 600")
     response(r, 200)
     check(any(l.startswith(f"notify {w} call-info active") for l in r), f"no NOTIFY after refresh: {r}")
+    # Node 3 expires node 1's watcher: node 1 sends the terminated NOTIFY.
+    for n in nodes:
+        n.cmd("time 601001")
+    lines = n3.cmd("expire")
+    check(lines[-1] == "expired 1" and not any(l.startswith("notify ") for l in lines), f"expire on node 3: {lines}")
+    n1.wait_async(rf"^notify {w} call-info terminated;timeout ")
 
 
 def seize_race(nodes, redis, rounds=200):
