@@ -194,7 +194,7 @@ def cross_server_notify(nodes, redis):
 
 
 def seize_race(nodes, redis, rounds=200):
-    """Two nodes seize the same appearance at the same moment: one wins."""
+    """Two (then three) nodes seize the same appearance at the same moment: one wins."""
     a, b = nodes[:2]
     wins = {a.number: 0, b.number: 0}
     for i in range(rounds):
@@ -211,8 +211,17 @@ def seize_race(nodes, redis, rounds=200):
         sub = response(la if winner is a else lb)["sub"]
         shown = a.cmd(f"show {line}")
         check(shown == [f"line={line} apps=1:seized:seize"], f"round {i}: {shown}")
-    conflicts = [int(re.search(r"conflicts=(\d+)", n.cmd("stats")[0]).group(1)) for n in (a, b)]
-    print(f"{rounds} rounds: wins {wins}, compare-and-set conflicts {conflicts}")
+    # Then all three nodes at once.
+    for i in range(rounds // 4):
+        line = f"sip:race3-{i}@example.com"
+        for n in nodes:
+            n.send(f"sub {line} sip:n{n.number}@example.com line-seize 60 1")
+        answers = [n.answer() for n in nodes]
+        check(all(st == "ok" for st, _ in answers), f"3-way round {i}: {answers}")
+        codes = sorted(code_of(l) for _, l in answers)
+        check(codes == [200, 480, 480], f"3-way round {i}: responses {codes}")
+    conflicts = [int(re.search(r"conflicts=(\d+)", n.cmd("stats")[0]).group(1)) for n in nodes]
+    print(f"{rounds} rounds of two and {rounds // 4} of three: wins of two {wins}, compare-and-set conflicts {conflicts}")
 
 
 def publish_etag(nodes, redis):
@@ -260,8 +269,21 @@ def redis_restart(nodes, redis):
     other = "sip:other@example.com"
     etag = response(n3.cmd(f"pub {other} 120 - <{other}>;appearance-index=1;appearance-state=active"), 200)["etag"]
     n1.wait_async(rf"^notify {w} call-info active .*apps=2:seized:seize$")
+    # And many more: 30 watchers over 10 lines, a seize on each line.
+    many = []
+    for i in range(30):
+        n = nodes[i % 3]
+        many.append((n, response(n.cmd(f"sub sip:many{i % 10}@example.com sip:w{i}@example.com call-info 600"),
+                                 200)["sub"]))
+    for i in range(10):
+        response(nodes[i % 3].cmd(f"sub sip:many{i}@example.com sip:s{i}@example.com line-seize 15 {i + 1}"), 200)
     redis.stop()
     redis.start()
+    for n, sub in many:
+        response(n.cmd(f"refresh {sub} 600"), 200)
+    for i in range(10):
+        shown = nodes[(i + 1) % 3].cmd(f"show sip:many{i}@example.com")
+        check(shown == [f"line=sip:many{i}@example.com apps={i + 1}:seized:seize"], f"line many{i}: {shown}")
     # The first command after the restart may meet the closed connection;
     # the component reconnects and sends the (idempotent) load again.
     r = n1.cmd(f"refresh {w} 600")
