@@ -249,6 +249,7 @@ def node_killed(nodes, redis):
     check(n2.cmd(f"show {LINE}") == [f"line={LINE} apps=1:seized:seize"], "seize lost with its node")
     response(n2.cmd(f"sub {LINE} sip:carol@example.com line-seize 30 1"), 480)
     check(n2.cmd("expire") == ["expired 0"], "expired before the deadline")
+    check(n2.cmd("next") == ["next 15000"], "the seize's deadline is not the next one")
     n2.cmd("time 15001")
     n3.cmd("time 15001")
     lines = n2.cmd("expire")

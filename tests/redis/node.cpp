@@ -13,6 +13,7 @@
 //   dialog LINE DIALOG SIDE PHASE INDEX       a call on the line
 //   release LINE INDEX|*                      management release
 //   expire                                    expire_due()
+//   next                                      next_deadline()
 //   show LINE                                 the line as Redis holds it
 //   stats | quit
 #include <callinfo/redis/shared_server.hpp>
@@ -158,6 +159,9 @@ bool run(shared& node, std::string const& text) {
     std::size_t n = 0;
     st = node.expire_due(out, &n);
     std::printf("expired %zu\n", n);
+  } else if (cmd == "next") {
+    auto const at = node.next_deadline();
+    std::printf("next %s\n", at ? std::to_string(at->count()).c_str() : "-");
   } else if (cmd == "show") {
     std::string line;
     in >> line;

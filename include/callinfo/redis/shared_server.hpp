@@ -35,7 +35,9 @@
 // reports `unavailable`).
 //
 // All servers must read their Clock policy on one time line (the system
-// clock, NTP-synchronised): deadlines are stored as absolute times.
+// clock, NTP-synchronised): deadlines are stored as absolute times. A
+// shared_server is not thread-safe: one per thread, each with its own
+// connections and its own server number (the number routes NOTIFYs).
 #pragma once
 
 #include <callinfo/presence/server.hpp>
