@@ -177,6 +177,10 @@ def cross_server_notify(nodes, redis):
     n1.wait_async(rf"^notify {w} call-info active .*apps=1:progressing:dialog,2:seized:seize$")
     n2.cmd(f"dialog {LINE} 77 caller terminated 1")
     n1.wait_async(rf"^notify {w} call-info active .*apps=2:seized:seize$")
+    check("update applied" in n3.cmd(f"update {LINE} 3 held"), "update refused")
+    n1.wait_async(rf"^notify {w} call-info active .*apps=2:seized:seize,3:held:management$")
+    check("update applied" in n2.cmd(f"update {LINE} 3 idle"), "update refused")
+    n1.wait_async(rf"^notify {w} call-info active .*apps=2:seized:seize$")
     # A release on node 2 ends node 3's seize: node 3 sends the terminated NOTIFY.
     n2.cmd(f"release {LINE} 2")
     n3.wait_async(r"^notify \d+ line-seize terminated;noresource seized=\d+ line=")

@@ -12,6 +12,7 @@
 //   pub LINE EXPIRES ETAG|- CALL-INFO|-       PUBLISH (the rest of the line is the Call-Info)
 //   dialog LINE DIALOG SIDE PHASE INDEX       a call on the line
 //   release LINE INDEX|*                      management release
+//   update LINE INDEX STATE                   management update (no remote party)
 //   expire                                    expire_due()
 //   next                                      next_deadline()
 //   show LINE                                 the line as Redis holds it
@@ -155,6 +156,15 @@ bool run(shared& node, std::string const& text) {
     std::optional<std::uint32_t> i;
     if (index != "*") i = static_cast<std::uint32_t>(std::stoul(index));
     st = node.release(line, i, out);
+  } else if (cmd == "update") {
+    std::string line, state;
+    std::uint32_t index = 0;
+    in >> line >> index >> state;
+    auto const to = to_appearance_state(state);
+    state_change c{};
+    st = node.update(line, index, to.value_or(appearance_state::idle), {}, out, &c);
+    auto const r = to_string(c.result);
+    std::printf("update %.*s\n", static_cast<int>(r.size()), r.data());
   } else if (cmd == "expire") {
     std::size_t n = 0;
     st = node.expire_due(out, &n);
