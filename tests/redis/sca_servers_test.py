@@ -10,7 +10,9 @@ user agents itself (plain SIP over udp on 127.0.0.1) and checks:
     PUBLISH sent to server B;
   - seize races: two phones send line-seize SUBSCRIBEs for the same
     appearance, one to each server, at the same moment: one 200, one 480;
-  - an entity-tag modified through B is stale (412) at A.
+  - an entity-tag modified through B is stale (412) at A;
+  - B killed (SIGKILL) holding a seize: A's expiry releases it and A's
+    watcher gets the NOTIFY (the seize lasts 1 s: this waits on real time).
 Stops only what it started; every wait is bounded.
 """
 import argparse
@@ -186,6 +188,18 @@ def main():
                 codes = sorted([x.final_response(bx)[0], y.final_response(by)[0]])
                 check(codes == [200, 480], f"seize round {i}: {codes}")
             print(f"seize race over SIP: {args.rounds} rounds, one 200 and one 480 each")
+
+            # B dies holding a seize; A's expiry releases it and NOTIFYs A's watcher.
+            z = Agent("phone-z")
+            code, _ = z.final_response(z.request(
+                "SUBSCRIBE", f"sip:bob@127.0.0.1:{b}", b, line,
+                ["Event: line-seize", "Expires: 1", f"Call-Info: <{line}>;appearance-index=2"]))
+            check(code == 200, f"seize through B: {code}")
+            watcher.wait_notify(a, r"appearance-index=2\b.*appearance-state=seized")
+            servers[1].kill()
+            servers[1].wait()
+            watcher.wait_notify(a, r"^(?!.*appearance-index=2\b).*appearance-index=1\b")
+            print("server B killed holding a seize: A expired it and NOTIFYed its watcher")
             return 0
         except Fail as e:
             print(f"FAILED: {e}")
