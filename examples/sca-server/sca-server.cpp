@@ -2,6 +2,7 @@
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]...
+//              [--redis HOST:PORT --node N]
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -33,6 +34,15 @@
 // it has none, first_idle_appearance() for an incoming call and 1 for an
 // outgoing one, added to the forwarded INVITE as Call-Info.
 //
+// With --redis (built when hiredis is found), several sca-servers share
+// lines, seizes, subscriptions and publications through one Redis with
+// callinfo::redis::shared_server, each with its own --node number: every
+// request runs as a transaction on its line; NOTIFYs for subscriptions
+// whose dialogs this server holds come back from the others' changes
+// (drained every loop step, 100 ms); expiry runs through expire_due() once
+// a second instead of one su_timer per subscription. Dialog ids carry the
+// node number so calls through different servers never share one.
+//
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
 // destroyed before exit.
@@ -63,6 +73,9 @@
 #include <callinfo/syntax/delta_seconds.hpp>
 #include <callinfo/syntax/etag.hpp>
 #include <callinfo/syntax/event.hpp>
+#if SCA_SERVER_REDIS
+#include <callinfo/redis/shared_server.hpp>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -253,6 +266,13 @@ struct proxy_config {
   std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
 };
 
+// --redis HOST:PORT --node N (port 0: no Redis, the state is this server's own).
+struct shared_config {
+  std::string host;
+  int port = 0;
+  std::uint32_t node = 0;
+};
+
 template <class Policies>
 class sca_server final : public sca_host {
  public:
@@ -286,9 +306,57 @@ class sca_server final : public sca_host {
     reap();
     if (default_leg_) nta_leg_destroy(default_leg_);
     if (agent_) nta_agent_destroy(agent_);
+#if SCA_SERVER_REDIS
+    shared_.reset();
+    if (redis_sub_) redisFree(redis_sub_);
+    if (redis_cmd_) redisFree(redis_cmd_);
+#endif
   }
 
   bool ok() const { return agent_ != nullptr && default_leg_ != nullptr; }
+
+  // ---- Shared state through Redis (--redis) -------------------------------
+#if SCA_SERVER_REDIS
+ private:
+  struct incoming;
+
+ public:
+  bool use_redis(shared_config const& c) {
+    redis_cmd_ = redisConnect(c.host.c_str(), c.port);
+    redis_sub_ = redisConnect(c.host.c_str(), c.port);
+    if (redis_cmd_ == nullptr || redis_cmd_->err || redis_sub_ == nullptr || redis_sub_->err) return false;
+    shared_ = std::make_unique<shared_type>(redis_cmd_, c.node);
+    if (shared_->start() != callinfo::redis::status::ok || shared_->subscribe(redis_sub_) != callinfo::redis::status::ok)
+      return false;
+    last_dialog_ = callinfo::dialog_id{shared_->node()} << 52;
+    return true;
+  }
+  // Changes made through the other servers, then due expiries (once a second).
+  void poll_shared() {
+    if (!shared_) return;
+    auto const sink = [&](callinfo::effect const& e) { carry_out(e, nullptr); };
+    if (auto const st = shared_->drain(redis_sub_, sink, 0); st != callinfo::redis::status::ok)
+      log_line("redis: change messages: " + std::string(callinfo::redis::to_string(st)));
+    callinfo::time_point const now = shared_->server().clock().now();
+    if (now < next_expiry_) return;
+    next_expiry_ = now + callinfo::time_point(1000);
+    if (auto const st = shared_->expire_due(sink); st != callinfo::redis::status::ok)
+      log_line("redis: expiry: " + std::string(callinfo::redis::to_string(st)));
+  }
+  // The request's effects, or 500 when Redis could not take the call.
+  template <class Call>
+  void shared_call(incoming* in, Call&& call) {
+    auto const st = call(*shared_, [&](callinfo::effect const& e) { carry_out(e, in); });
+    if (st == callinfo::redis::status::ok) return;
+    log_line("redis: " + std::string(callinfo::redis::to_string(st)));
+    if (in != nullptr && in->irq != nullptr) {
+      reply(in->irq, 500, "Server Internal Error", "Retry-After: 1\r\n");
+      in->irq = nullptr;
+    }
+  }
+#else
+  void poll_shared() {}
+#endif
 
   // Frees what callbacks could not free while Sofia was inside them.
   void reap() {
@@ -618,7 +686,7 @@ class sca_server final : public sca_host {
       c.index = *index;
     } else {
       // BroadWorks: the server picks the appearance and tells the callee.
-      c.index = c.side == callinfo::dialog_side::callee ? server_.first_idle_appearance(c.line) : 1;
+      c.index = c.side == callinfo::dialog_side::callee ? first_idle_appearance(c.line) : 1;
       added = "<" + c.line + ">;appearance-index=" + std::to_string(c.index);
     }
     auto it = calls_.find(call_id);
@@ -638,7 +706,13 @@ class sca_server final : public sca_host {
     d.phase = phase;
     d.appearance_index = c.index;
     d.remote = c.remote;
-    callinfo::state_change const r = server_.on_dialog(d, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+    callinfo::state_change r{};
+#if SCA_SERVER_REDIS
+    if (shared_)
+      shared_call(nullptr, [&](auto& s, auto&& sink) { return s.on_dialog(d, sink, &r); });
+    else
+#endif
+      r = server_.on_dialog(d, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
     log_line("dialog " + std::to_string(c.id) + " " + std::string(callinfo::to_string(phase)) + " on " + c.line +
              " appearance " + std::to_string(c.index) + ": " + std::string(callinfo::to_string(r.from)) + " -> " +
              std::string(callinfo::to_string(r.to)) +
@@ -697,6 +771,16 @@ class sca_server final : public sca_host {
 
   static std::pair<int, std::uint64_t> key(callinfo::timer_id t) { return {static_cast<int>(t.kind), t.id}; }
 
+  std::uint32_t first_idle_appearance(std::string const& line) {
+#if SCA_SERVER_REDIS
+    if (shared_) {
+      if (shared_->load(line) != callinfo::redis::status::ok) return 1;
+      return shared_->server().first_idle_appearance(line);
+    }
+#endif
+    return server_.first_idle_appearance(line);
+  }
+
   int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
     log_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
     nta_incoming_treply(irq, code, phrase, TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
@@ -746,6 +830,12 @@ class sca_server final : public sca_host {
       if (it->second->event != r.event) return reply(irq, 489, "Bad Event");
     }
     incoming in{irq, sip};
+#if SCA_SERVER_REDIS
+    if (shared_) {
+      shared_call(&in, [&](auto& s, auto&& sink) { return s.on_subscribe(r, sink); });
+      return 0;
+    }
+#endif
     server_.on_subscribe(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
     return 0;
   }
@@ -781,6 +871,12 @@ class sca_server final : public sca_host {
     std::string const line = aor(sip->sip_request->rq_url);
     r.line = line;
     incoming in{irq, sip};
+#if SCA_SERVER_REDIS
+    if (shared_) {
+      shared_call(&in, [&](auto& s, auto&& sink) { return s.on_publish(r, sink); });
+      return 0;
+    }
+#endif
     server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
     return 0;
   }
@@ -924,10 +1020,22 @@ class sca_server final : public sca_host {
   std::uint64_t last_relay_ = 0;
   std::map<std::string, call> calls_;
   callinfo::dialog_id last_dialog_ = 0;
+#if SCA_SERVER_REDIS
+  using shared_type = callinfo::redis::shared_server<Policies>;
+  std::unique_ptr<shared_type> shared_;
+  redisContext* redis_cmd_ = nullptr;
+  redisContext* redis_sub_ = nullptr;
+  callinfo::time_point next_expiry_{0};
+#endif
 };
 
+// steady_clock: one time line for every process on the host, which is all
+// --redis needs here (the server listens on 127.0.0.1 only).
 struct default_policies : callinfo::default_policies {
   using clock = callinfo::steady_clock;
+#if SCA_SERVER_REDIS
+  using ids = callinfo::redis::cluster_ids;  // before start(), counter_ids' numbers
+#endif
 };
 struct opensips_policies : default_policies {
   using dialect = callinfo::opensips_dialect;
@@ -937,15 +1045,27 @@ struct broadworks_policies : default_policies {
 };
 
 template <class Policies>
-int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config) {
+int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config,
+          [[maybe_unused]] shared_config const& shared) {
   sca_server<Policies> server(root, url, config);
   if (!server.ok()) {
     log_line("cannot listen on " + url);
     return 1;
   }
+#if SCA_SERVER_REDIS
+  if (shared.port != 0) {
+    if (!server.use_redis(shared)) {
+      log_line("cannot use Redis at " + shared.host + ":" + std::to_string(shared.port));
+      return 1;
+    }
+    log_line("sharing state through Redis at " + shared.host + ":" + std::to_string(shared.port) + " as node " +
+             std::to_string(shared.node));
+  }
+#endif
   log_line("listening on " + url + " (dialect " + std::string(dialect_name) + ")");
   while (!stop_requested) {
     su_root_step(root, 100);
+    server.poll_shared();
     server.reap();
   }
   log_line("shutting down");
@@ -957,7 +1077,11 @@ constexpr char const usage[] =
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
-    "calls from or to a --line drive that line's appearances.\n";
+    "calls from or to a --line drive that line's appearances.\n"
+#if SCA_SERVER_REDIS
+    "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
+#endif
+    ;
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
 std::optional<std::pair<std::string, std::string>> parse_route(std::string_view v) {
@@ -979,6 +1103,7 @@ int main(int argc, char** argv) {
   unsigned port = 5070;
   std::string dialect = "default";
   proxy_config config;
+  shared_config shared;
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -994,6 +1119,30 @@ int main(int argc, char** argv) {
       config.routes[r->first] = r->second;
       continue;
     }
+#if SCA_SERVER_REDIS
+    if (a == "--redis" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      std::size_t const colon = v.rfind(':');
+      int p = 0;
+      if (colon == std::string_view::npos ||
+          std::from_chars(v.data() + colon + 1, v.data() + v.size(), p).ec != std::errc{} || p <= 0 || p > 65535) {
+        std::cerr << "sca-server: bad --redis '" << v << "' (HOST:PORT)\n" << usage;
+        return 2;
+      }
+      shared.host = std::string(v.substr(0, colon));
+      shared.port = p;
+      continue;
+    }
+    if (a == "--node" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), shared.node);
+      if (ec != std::errc{} || e != v.data() + v.size() || shared.node > callinfo::redis::max_node) {
+        std::cerr << "sca-server: bad --node '" << v << "' (0-4095)\n" << usage;
+        return 2;
+      }
+      continue;
+    }
+#endif
     if (a == "--line" && i + 1 < argc) {
       std::string_view const v = argv[++i];
       config.lines.push_back(v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1");
@@ -1029,11 +1178,11 @@ int main(int argc, char** argv) {
   config.port = port;
   int status = 0;
   if (dialect == "opensips")
-    status = serve<opensips_policies>(root, url, dialect, config);
+    status = serve<opensips_policies>(root, url, dialect, config, shared);
   else if (dialect == "broadworks")
-    status = serve<broadworks_policies>(root, url, dialect, config);
+    status = serve<broadworks_policies>(root, url, dialect, config, shared);
   else
-    status = serve<default_policies>(root, url, dialect, config);
+    status = serve<default_policies>(root, url, dialect, config, shared);
   su_root_destroy(root);
   su_deinit();
   return status;

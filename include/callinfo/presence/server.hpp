@@ -331,6 +331,16 @@ class basic_server {
     storage_.for_each_line([&](line_record const& r) { f(line_view{r.state.uri(), r.state.busy()}); });
   }
 
+  // ---- Shared storage (callinfo/redis) -------------------------------------
+  // A NOTIFY to every call-info watcher of the line, showing the line as the
+  // storage now holds it: for a change another server sharing the storage
+  // made (the caller picks the NOTIFYs whose dialogs it holds).
+  template <effect_sink Out>
+  void notify_watchers_of(std::string_view uri, Out&& out) {
+    if (line_record const* rec = storage_.find_line(uri)) notify_watchers(*rec, out);
+  }
+  // ---- end of shared storage ------------------------------------------------
+
   // Convenience forms that collect the effects in a vector.
   effect_list on_subscribe(subscribe_request const& r) { return collect([&](effect_list& o) { on_subscribe(r, o); }); }
   effect_list on_publish(publish_request const& r) { return collect([&](effect_list& o) { on_publish(r, o); }); }

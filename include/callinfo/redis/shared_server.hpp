@@ -1,0 +1,570 @@
+// callinfo — shared_server: several presence servers sharing lines, seizes,
+// subscriptions and publications through one Redis.
+//
+// Redis holds the authoritative state; each server keeps a cache (its
+// basic_server's map_storage) that holds one line during a call. Every call
+// is an optimistic transaction on the line it touches:
+//   1. load the line's record and version (HMGET) into the emptied cache;
+//   2. run the basic_server call, its effects into a buffer;
+//   3. if the line's record changed, commit with a Lua script that checks the
+//      version (compare-and-set), writes the record, bumps the version, keeps
+//      the expiry set and the subscription index, and PUBLISHes which
+//      subscriptions of other servers the change concerns; on a version
+//      mismatch, drop the buffered effects and go back to 1 (bounded).
+// So of two servers seizing the same appearance at the same moment exactly
+// one commits; the other runs again on the new state and answers 480. A
+// PUBLISH's SIP-If-Match is checked against the publications stored with the
+// line, so a stale entity-tag gets 412 whichever server it reaches.
+//
+// Effects: responses and appearance_changed go to the caller; a NOTIFY goes
+// to the caller only for a subscription this server owns (cluster_ids puts
+// the owner's number in the id) or the one the request names; the others
+// travel in the change message, and their owners NOTIFY them (drain(),
+// handle_change()). arm_timer / cancel_timer are not passed on: every
+// deadline is also in a Redis sorted set, and any live server calls
+// expire_due() periodically (or at next_deadline()); it claims due entries
+// atomically (each goes to one server, which holds it for a lease) and
+// expires them, so the seizes of a server that died still end.
+//
+// I/O is explicit and blocking: every call makes blocking hiredis calls on
+// the command connection the user gives; change messages arrive on a second
+// connection (a subscribed connection takes no other command) that the
+// user's event loop polls (its fd) and hands to drain(), which never blocks
+// longer than the timeout it is given. A lost connection is reconnected at
+// the next call; a commit whose reply was lost is not replayed (the call
+// reports `unavailable`).
+//
+// All servers must read their Clock policy on one time line (the system
+// clock, NTP-synchronised): deadlines are stored as absolute times. A
+// shared_server is not thread-safe: one per thread, each with its own
+// connections and its own server number (the number routes NOTIFYs).
+#pragma once
+
+#include <callinfo/presence/server.hpp>
+#include <callinfo/redis/cluster_ids.hpp>
+#include <callinfo/redis/line_codec.hpp>
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace callinfo::redis {
+
+enum class status : std::uint8_t {
+  ok,
+  unavailable,  // Redis could not be reached or refused a command: answer 500 and try later
+  contention,   // every attempt lost its compare-and-set (options::max_attempts)
+  corrupt,      // a stored record could not be read
+};
+constexpr std::string_view to_string(status s) noexcept {
+  constexpr std::string_view names[] = {"ok", "unavailable", "contention", "corrupt"};
+  return names[static_cast<std::size_t>(s)];
+}
+
+struct options {
+  // Every key starts with it; the braces are a Redis Cluster hash tag, so all
+  // keys land in one slot (the commit script touches several).
+  std::string prefix = "{callinfo}:";
+  unsigned max_attempts = 32;              // transactions per call before `contention`
+  time_point claim_lease{30000};           // an expiry claimed by a server that dies comes due again after it
+  std::size_t expire_batch = 64;           // entries claimed per expire_due()
+};
+
+struct counters {
+  std::uint64_t attempts = 0;   // transactions run (a retried call counts each run)
+  std::uint64_t commits = 0;    // records written
+  std::uint64_t conflicts = 0;  // commits refused because another server wrote first
+  std::uint64_t messages = 0;   // change messages received from other servers
+};
+
+namespace detail {
+struct reply_deleter {
+  void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+inline std::string_view str(redisReply const* r) noexcept {
+  return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_ERROR)
+             ? std::string_view(r->str, r->len)
+             : std::string_view{};
+}
+
+// KEYS: line, version sequence, subscription index, expiry set.
+// ARGV: expected version, record, channel, message, line, then four counted
+// lists: (score member) to ZADD, members to ZREM, subscription ids to index,
+// subscription ids to unindex. Returns the new version, or 0 on a mismatch.
+inline constexpr char const commit_script[] = R"lua(
+local cur = redis.call('HGET', KEYS[1], 'v') or '0'
+if cur ~= ARGV[1] then return 0 end
+local v = redis.call('INCR', KEYS[2])
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[2]) end
+local i = 6
+local n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i + 1]); i = i + 2 end
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('ZREM', KEYS[4], ARGV[i]); i = i + 1 end
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HSET', KEYS[3], ARGV[i], ARGV[5]); i = i + 1 end
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HDEL', KEYS[3], ARGV[i]); i = i + 1 end
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return v
+)lua";
+
+// KEYS: expiry set. ARGV: now, now + lease, batch. Moves every due entry
+// (at most batch) to the end of the lease and returns them: each due entry
+// goes to exactly one caller.
+inline constexpr char const claim_script[] = R"lua(
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], m) end
+return due
+)lua";
+}  // namespace detail
+
+template <class Policies = default_policies>
+class shared_server {
+  static_assert(std::same_as<typename Policies::storage, map_storage>,
+                "shared_server: the Storage policy must be map_storage (the per-call cache)");
+  static_assert(std::same_as<typename Policies::ids, cluster_ids>,
+                "shared_server: the Ids policy must be callinfo::redis::cluster_ids");
+
+ public:
+  using server_type = basic_server<Policies>;
+
+  // `commands`: a connected hiredis context, used for blocking commands,
+  // that outlives the shared_server. `node`: this server's number (0–4095),
+  // unique among the servers sharing the Redis.
+  shared_server(redisContext* commands, std::uint32_t node, options opt = {}, server_type server = {})
+      : c_(commands), node_(node & max_node), opt_(std::move(opt)), server_(std::move(server)) {
+    seq_key_ = opt_.prefix + "seq";
+    index_key_ = opt_.prefix + "subs";
+    expiry_key_ = opt_.prefix + "expiry";
+    channel_ = opt_.prefix + "changes";
+  }
+  shared_server(shared_server const&) = delete;
+  shared_server& operator=(shared_server const&) = delete;
+
+  server_type& server() noexcept { return server_; }
+  std::uint32_t node() const noexcept { return node_; }
+  counters const& stats() const noexcept { return stats_; }
+  std::string const& channel() const noexcept { return channel_; }
+
+  // Takes a boot number for the Ids policy. Call once before anything else.
+  status start() {
+    auto boot = next_boot();
+    if (!boot) return status::unavailable;
+    server_.ids().start(node_, *boot);
+    server_.ids().on_exhausted([this] {
+      auto b = next_boot();
+      return b ? *b : 0;  // without Redis, boot 0 of this node: ids repeat only after 2^32 more
+    });
+    return status::ok;
+  }
+
+  // ---- Requests: as basic_server, in a transaction on the line -----------
+  template <effect_sink Out>
+  status on_subscribe(subscribe_request const& r, Out&& out) {
+    std::string_view line = r.line;
+    if (r.subscription != 0 && line.empty()) {  // inside the dialog: the index knows the line
+      auto rep = command({"HGET", index_key_, std::to_string(r.subscription)}, true);
+      if (!rep || rep->type == REDIS_REPLY_ERROR) return status::unavailable;
+      lookup_line_.assign(detail::str(rep.get()));
+      line = lookup_line_;
+    }
+    return transact(line, r.subscription, [&](effect_list& b) { server_.on_subscribe(r, b); }, out);
+  }
+  template <effect_sink Out>
+  status on_publish(publish_request const& r, Out&& out) {
+    return transact(r.line, 0, [&](effect_list& b) { server_.on_publish(r, b); }, out);
+  }
+  template <effect_sink Out>
+  status on_dialog(dialog_event const& d, Out&& out, state_change* result = nullptr) {
+    return transact(d.line, 0, [&](effect_list& b) {
+      state_change const c = server_.on_dialog(d, b);
+      if (result) *result = c;
+    }, out);
+  }
+  template <effect_sink Out>
+  status release(std::string_view line, std::optional<std::uint32_t> index, Out&& out, std::size_t* released = nullptr) {
+    return transact(line, 0, [&](effect_list& b) {
+      std::size_t const n = server_.release(line, index, b);
+      if (released) *released = n;
+    }, out);
+  }
+  template <effect_sink Out>
+  status update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote, Out&& out,
+                state_change* result = nullptr) {
+    return transact(line, 0, [&](effect_list& b) {
+      state_change const c = server_.update(line, index, to, remote, b);
+      if (result) *result = c;
+    }, out);
+  }
+
+  // Loads the line into the cache: then server().line(uri) and
+  // server().first_idle_appearance(uri) answer from Redis' state.
+  status load(std::string_view line) {
+    server_.storage().clear();
+    std::string version;
+    return load_line(line, version);
+  }
+
+  // ---- Cluster-wide expiry ----------------------------------------------
+  // Claims the due entries of the expiry set (at most options::expire_batch)
+  // and expires them; `expired` counts the entries handled.
+  template <effect_sink Out>
+  status expire_due(Out&& out, std::size_t* expired = nullptr) {
+    time_point const now = server_.clock().now();
+    auto rep = eval(claim_sha_, detail::claim_script,
+                    {expiry_key_}, {std::to_string(now.count()), std::to_string((now + opt_.claim_lease).count()),
+                                    std::to_string(opt_.expire_batch)});
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) return status::unavailable;
+    std::vector<std::string> claimed;
+    for (std::size_t i = 0; i < rep->elements; ++i) claimed.emplace_back(detail::str(rep->element[i]));
+    rep.reset();
+    if (expired) *expired = 0;
+    for (std::string const& m : claimed) {
+      auto const p = parse_expiry_member(m);
+      if (!p) {
+        command({"ZREM", expiry_key_, m}, true);
+        continue;
+      }
+      std::string const line(p->line);
+      status const s = transact(line, 0, [&](effect_list& b) { server_.on_timer(p->timer, b); }, out);
+      if (s != status::ok) return s;  // the lease brings the entry back
+      if (!committed_) {
+        // Nothing expired (refreshed since, or already gone): the entry gets
+        // its real deadline back, or goes.
+        std::optional<time_point> at;
+        auto& st = server_.storage();
+        if (p->timer.kind == timer_kind::subscription) {
+          if (subscription const* sub = st.find_subscription(p->timer.id); sub && sub->line == line) at = sub->expires_at;
+        } else if (publication const* pub = st.find_publication(p->timer.id); pub && pub->line == line) {
+          at = pub->expires_at;
+        }
+        auto fix = at ? command({"ZADD", expiry_key_, "XX", std::to_string(at->count()), m}, true)
+                      : command({"ZREM", expiry_key_, m}, true);
+        if (!fix) return status::unavailable;
+      }
+      if (expired) ++*expired;
+    }
+    return status::ok;
+  }
+
+  // The earliest deadline in the expiry set (nullopt: none, or unreachable).
+  std::optional<time_point> next_deadline() {
+    auto rep = command({"ZRANGE", expiry_key_, "0", "0", "WITHSCORES"}, true);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return std::nullopt;
+    std::string const score(detail::str(rep->element[1]));
+    return time_point(static_cast<std::int64_t>(std::stod(score)));
+  }
+
+  // ---- Changes made by other servers ----------------------------------------
+  // Subscribes `c` (a connection of its own) to the change channel.
+  status subscribe(redisContext* c) {
+    detail::reply_ptr rep(static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE %b", channel_.data(), channel_.size())));
+    return rep && rep->type == REDIS_REPLY_ARRAY ? status::ok : status::unavailable;
+  }
+
+  // Handles the change messages that have arrived on `c` (subscribed with
+  // subscribe()), waiting at most timeout_ms for the first. After a lost
+  // connection it reconnects, subscribes again and resync()s, since messages
+  // sent meanwhile are lost.
+  template <effect_sink Out>
+  status drain(redisContext* c, Out&& out, int timeout_ms = 0) {
+    if (c->err) {
+      if (redisReconnect(c) != REDIS_OK || subscribe(c) != status::ok) return status::unavailable;
+      if (status const s = resync(out); s != status::ok) return s;
+    }
+    if (status const s = drain_buffered(c, out); s != status::ok) return s;
+    pollfd p{c->fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return status::ok;
+    if (redisBufferRead(c) != REDIS_OK) return status::unavailable;
+    return drain_buffered(c, out);
+  }
+
+  // One change message (the payload of a message on channel()), for users
+  // whose event loop reads the subscription itself.
+  template <effect_sink Out>
+  status handle_change(std::string_view payload, Out&& out) {
+    if (!decode_change(payload, msg_in_)) return status::corrupt;
+    if (msg_in_.origin == node_) return status::ok;
+    bool mine = false;
+    for (change_entry const& e : msg_in_.entries) mine = mine || owner_of(e.id) == node_;
+    if (!mine) return status::ok;
+    ++stats_.messages;
+    if (status const s = load(msg_in_.line); s != status::ok) return s;
+    buf_.clear();
+    server_.notify_watchers_of(msg_in_.line, buf_);
+    line_record const* rec = server_.storage().find_line(msg_in_.line);
+    for (change_entry const& e : msg_in_.entries) {
+      if (owner_of(e.id) != node_) continue;
+      if (e.ended) {
+        notify n;
+        n.subscription = e.id;
+        n.event = e.event;
+        n.state = substate::terminated;
+        n.reason = e.reason;
+        n.line = rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{msg_in_.line, {}};
+        n.seized_index = e.seized_index;
+        out(effect{n});
+        continue;
+      }
+      for (effect const& f : buf_.items)
+        if (auto const* n = std::get_if<notify>(&f); n && n->subscription == e.id) out(f);
+    }
+    return status::ok;
+  }
+
+  // A NOTIFY to each call-info subscription this server owns, showing its
+  // line as Redis holds it: after change messages may have been lost. The
+  // lines are read in pipelined batches.
+  template <effect_sink Out>
+  status resync(Out&& out) {
+    auto rep = command({"HGETALL", index_key_}, true);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) return status::unavailable;
+    std::vector<std::pair<std::string, subscription_id>> mine;  // (line, id)
+    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+      std::uint64_t id = 0;
+      std::string_view const f = detail::str(rep->element[i]);
+      std::from_chars(f.data(), f.data() + f.size(), id);
+      if (id != 0 && owner_of(id) == node_) mine.emplace_back(detail::str(rep->element[i + 1]), id);
+    }
+    rep.reset();
+    std::sort(mine.begin(), mine.end());
+    std::vector<std::string> lines;
+    for (auto const& [line, id] : mine)
+      if (lines.empty() || lines.back() != line) lines.push_back(line);
+    // The lines' records in pipelined batches: one round trip per batch.
+    constexpr std::size_t batch = 256;
+    std::size_t next = 0;  // into mine
+    for (std::size_t first = 0; first < lines.size(); first += batch) {
+      std::size_t const last = std::min(lines.size(), first + batch);
+      if (c_->err && redisReconnect(c_) != REDIS_OK) return status::unavailable;
+      for (std::size_t i = first; i < last; ++i) {
+        std::string const key = line_key(lines[i]);
+        char const* argv[] = {"HMGET", key.data(), "v", "d"};
+        std::size_t const lens[] = {5, key.size(), 1, 1};
+        if (redisAppendCommandArgv(c_, 4, argv, lens) != REDIS_OK) return status::unavailable;
+      }
+      for (std::size_t i = first; i < last; ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(c_, &raw) != REDIS_OK || raw == nullptr) return status::unavailable;
+        detail::reply_ptr r(static_cast<redisReply*>(raw));
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) return status::unavailable;
+        server_.storage().clear();
+        if (!decode_line(lines[i], detail::str(r->element[1]), server_.storage())) return status::corrupt;
+        buf_.clear();
+        server_.notify_watchers_of(lines[i], buf_);
+        for (; next < mine.size() && mine[next].first == lines[i]; ++next)
+          for (effect const& f : buf_.items)
+            if (auto const* n = std::get_if<notify>(&f); n && n->subscription == mine[next].second) out(f);
+      }
+    }
+    return status::ok;
+  }
+
+ private:
+  enum class commit_result { committed, conflict, failed };
+
+  // A command on the command connection. A lost connection is reconnected
+  // first; an idempotent command is sent again once after a failure (the
+  // connection may have died since the last call).
+  detail::reply_ptr command(std::vector<std::string_view> const& args, bool idempotent) {
+    argv_.clear();
+    lens_.clear();
+    for (std::string_view a : args) {
+      argv_.push_back(a.data());
+      lens_.push_back(a.size());
+    }
+    for (int round = 0; round < 2; ++round) {
+      if (c_->err && redisReconnect(c_) != REDIS_OK) return {};
+      auto* r = static_cast<redisReply*>(
+          redisCommandArgv(c_, static_cast<int>(argv_.size()), argv_.data(), lens_.data()));
+      if (r != nullptr) return detail::reply_ptr(r);
+      if (!idempotent) break;
+    }
+    return {};
+  }
+
+  // EVALSHA, or EVAL when Redis does not hold the script (a restart
+  // empties its script cache).
+  detail::reply_ptr eval(std::string& sha, char const* script, std::vector<std::string_view> const& keys,
+                         std::vector<std::string_view> const& args, bool idempotent = true) {
+    std::string const nkeys = std::to_string(keys.size());
+    std::vector<std::string_view> a;
+    a.reserve(3 + keys.size() + args.size());
+    a.push_back("EVALSHA");
+    a.push_back(sha);
+    a.push_back(nkeys);
+    a.insert(a.end(), keys.begin(), keys.end());
+    a.insert(a.end(), args.begin(), args.end());
+    if (!sha.empty()) {
+      auto r = command(a, idempotent);
+      if (!r || !(r->type == REDIS_REPLY_ERROR && detail::str(r.get()).starts_with("NOSCRIPT"))) return r;
+    }
+    // Redis refused nothing yet: load the script (its SHA1 comes back) and run it.
+    auto loaded = command({"SCRIPT", "LOAD", script}, true);
+    if (!loaded || loaded->type != REDIS_REPLY_STRING) return loaded;
+    sha.assign(detail::str(loaded.get()));
+    a[1] = sha;
+    return command(a, idempotent);
+  }
+
+  std::optional<std::uint64_t> next_boot() {
+    auto rep = command({"INCR", opt_.prefix + "boot:" + std::to_string(node_)}, false);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) return std::nullopt;
+    return static_cast<std::uint64_t>(rep->integer);
+  }
+
+  std::string line_key(std::string_view line) const {
+    std::string k = opt_.prefix;
+    k += "line:";
+    k += line;
+    return k;
+  }
+
+  // Adds the stored line to the (emptied) cache; `version` is "0" for a
+  // line Redis does not hold.
+  status load_line(std::string_view line, std::string& version) {
+    auto rep = command({"HMGET", line_key(line), "v", "d"}, true);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return status::unavailable;
+    redisReply const* v = rep->element[0];
+    version = v->type == REDIS_REPLY_STRING ? std::string(detail::str(v)) : std::string("0");
+    if (!decode_line(line, detail::str(rep->element[1]), server_.storage())) return status::corrupt;
+    return status::ok;
+  }
+
+  bool local(notify const& n, subscription_id subject) const noexcept {
+    return owner_of(n.subscription) == node_ || n.subscription == subject;
+  }
+
+  template <class Run, class Out>
+  status transact(std::string_view line, subscription_id subject, Run&& run, Out& out) {
+    map_storage& st = server_.storage();
+    for (unsigned attempt = 0; attempt < opt_.max_attempts; ++attempt) {
+      ++stats_.attempts;
+      committed_ = false;
+      buf_.clear();
+      st.clear();
+      std::string version;
+      if (status const s = load_line(line, version); s != status::ok) return s;
+      encode_line(st, line, before_);
+      expiry_entries(st, line, old_entries_);
+      run(buf_);
+      encode_line(st, line, after_);
+      if (after_ != before_) {
+        commit_result const c = commit(line, version, subject);
+        if (c == commit_result::conflict) {
+          ++stats_.conflicts;
+          continue;
+        }
+        if (c == commit_result::failed) return status::unavailable;
+        committed_ = true;
+        ++stats_.commits;
+      }
+      for (effect const& e : buf_.items) {
+        if (auto const* n = std::get_if<notify>(&e)) {
+          if (local(*n, subject)) out(e);
+        } else if (!std::holds_alternative<arm_timer>(e) && !std::holds_alternative<cancel_timer>(e)) {
+          out(e);
+        }
+      }
+      return status::ok;
+    }
+    return status::contention;
+  }
+
+  commit_result commit(std::string_view line, std::string const& version, subscription_id subject) {
+    // The NOTIFYs other servers owe their subscriptions.
+    msg_out_.origin = node_;
+    msg_out_.line.assign(line);
+    msg_out_.entries.clear();
+    for (effect const& e : buf_.items) {
+      auto const* n = std::get_if<notify>(&e);
+      if (n == nullptr || local(*n, subject)) continue;
+      if (n->state == substate::terminated)
+        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index});
+      else if (n->event == event_package::call_info)
+        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0});
+    }
+    if (msg_out_.entries.empty()) message_.clear();
+    else encode_change(msg_out_, message_);
+
+    expiry_entries(server_.storage(), line, new_entries_);
+    strings_.clear();
+    auto num = [&](auto v) { strings_.push_back(std::to_string(v)); };
+    auto member = [&](timer_id t) { strings_.push_back(expiry_member(t, line)); };
+    num(new_entries_.size());
+    for (expiry_entry const& e : new_entries_) {
+      num(e.at.count());
+      member(e.timer);
+    }
+    auto gone = [&](expiry_entry const& o) {
+      return std::none_of(new_entries_.begin(), new_entries_.end(), [&](auto const& n) { return n.timer == o.timer; });
+    };
+    auto is_new = [&](expiry_entry const& n) {
+      return std::none_of(old_entries_.begin(), old_entries_.end(), [&](auto const& o) { return n.timer == o.timer; });
+    };
+    num(std::count_if(old_entries_.begin(), old_entries_.end(), gone));
+    for (expiry_entry const& o : old_entries_)
+      if (gone(o)) member(o.timer);
+    auto is_sub = [](expiry_entry const& e) { return e.timer.kind == timer_kind::subscription; };
+    num(std::count_if(new_entries_.begin(), new_entries_.end(), [&](auto const& n) { return is_sub(n) && is_new(n); }));
+    for (expiry_entry const& n : new_entries_)
+      if (is_sub(n) && is_new(n)) num(n.timer.id);
+    num(std::count_if(old_entries_.begin(), old_entries_.end(), [&](auto const& o) { return is_sub(o) && gone(o); }));
+    for (expiry_entry const& o : old_entries_)
+      if (is_sub(o) && gone(o)) num(o.timer.id);
+
+    std::string const key = line_key(line);
+    std::vector<std::string_view> args{version, after_, channel_, message_, line};
+    args.insert(args.end(), strings_.begin(), strings_.end());
+    auto rep = eval(commit_sha_, detail::commit_script, {key, seq_key_, index_key_, expiry_key_}, args, false);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) return commit_result::failed;
+    return rep->integer == 0 ? commit_result::conflict : commit_result::committed;
+  }
+
+  template <class Out>
+  status drain_buffered(redisContext* c, Out& out) {
+    for (;;) {
+      void* raw = nullptr;
+      if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return status::unavailable;
+      if (raw == nullptr) return status::ok;
+      detail::reply_ptr rep(static_cast<redisReply*>(raw));
+      if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 || detail::str(rep->element[0]) != "message") continue;
+      std::string const payload(detail::str(rep->element[2]));
+      rep.reset();
+      if (status const s = handle_change(payload, out); s == status::unavailable) return s;
+    }
+  }
+
+  redisContext* c_;
+  std::uint32_t node_;
+  options opt_;
+  server_type server_;
+  counters stats_;
+  std::string seq_key_, index_key_, expiry_key_, channel_;
+  std::string commit_sha_, claim_sha_;
+  bool committed_ = false;
+  effect_list buf_;
+  std::string before_, after_, message_, lookup_line_;
+  std::vector<expiry_entry> old_entries_, new_entries_;
+  std::vector<std::string> strings_;
+  change_message msg_out_, msg_in_;
+  std::vector<char const*> argv_;
+  std::vector<std::size_t> lens_;
+};
+
+}  // namespace callinfo::redis
