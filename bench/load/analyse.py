@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--active-trigger", choices=["200", "ACK"], required=True)
     ap.add_argument("--sent", type=int, required=True, help="NOTIFYs the server says it sent")
     ap.add_argument("--server-errors", type=int, default=0, help="error responses the server counted")
+    ap.add_argument("--cpu-ms", type=int, default=None, help="the server's CPU time during the run")
     a = ap.parse_args()
 
     triggers = collections.defaultdict(list)  # (line, kind) -> [t]
@@ -146,6 +147,8 @@ def main():
         "latency_p50_ms": ms(percentile(latencies, 50)),
         "latency_p99_ms": ms(percentile(latencies, 99)),
         "latency_max_ms": ms(max(latencies) if latencies else None),
+        "cpu_s": None if a.cpu_ms is None else round(a.cpu_ms / 1000.0, 2),
+        "cpu_us_per_notify": None if a.cpu_ms is None or not received else round(a.cpu_ms * 1000.0 / received, 1),
     }
     json.dump(out, sys.stdout)
     print()

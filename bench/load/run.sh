@@ -2,10 +2,12 @@
 # callinfo — load run: sca-server and Kamailio 5.6 sca on the same SIPp traffic.
 #
 #   bench/load/run.sh [--calls N] [--rate R] [--limit L] [--hold MS] [--only sca-server|kamailio]
-#                     [--server PATH] [--keep]
+#                     [--server PATH] [--trace] [--keep]
 #
-# On 127.0.0.1, for each server in turn (sca-server --dialect broadworks,
-# then Kamailio with kamailio.cfg here), in a temporary directory:
+# On 127.0.0.1, for each server in turn (sca-server --dialect broadworks
+# --quiet, or without --quiet with --trace: a log line per message; then
+# Kamailio with kamailio.cfg here, no per-message log), in a temporary
+# directory:
 #   1. 1,000 call-info watchers (watcher.xml): 10 on each of 100 lines
 #      sip:line000@127.0.0.1 ... sip:line099@127.0.0.1, injected from a CSV;
 #   2. once every watcher has its first NOTIFY, N calls (default 1,000, 10
@@ -20,11 +22,13 @@
 #      its counters line (sca-server) or tm.stats total_local (Kamailio: the
 #      NOTIFYs are its only locally generated requests);
 #   5. analyse.py counts the NOTIFYs the watchers logged against that figure
-#      (lost, duplicated), and measures NOTIFY/s and the latency (see there).
+#      (lost, duplicated), and measures NOTIFY/s and the latency (see there);
+#      the server's CPU time (its process and children, /proc) is read
+#      before the watchers start and after they end.
 # Prints one table. Installs what is missing (sip-tester, kamailio, sofia,
-# meson...) and builds sca-server in build-load-bench/ unless --server is
-# given. Each server's run is bounded (timeouts on every process, about a
-# minute with the defaults). Stops only the processes it started. Not a CI
+# meson...) and builds sca-server (release) in build-load-bench/ unless
+# --server is given. Each server's run is bounded (timeouts on every
+# process; about 25 s each with the defaults). Stops only the processes it started. Not a CI
 # test: exit status 0 when every run had no lost or duplicated NOTIFY and no
 # error, 1 otherwise.
 set -euo pipefail
@@ -39,6 +43,7 @@ hold=200
 only=
 server=
 keep=0
+quiet=--quiet
 lines=100
 per_line=10
 while [ $# -gt 0 ]; do
@@ -50,7 +55,8 @@ while [ $# -gt 0 ]; do
     --only) only=${2:?}; shift 2 ;;
     --server) server=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --trace) quiet=; shift ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "load: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -99,6 +105,29 @@ wait_for() {
     sleep 0.1
   done
   return 1
+}
+# CPU time (ms, user + system) of a process and its children so far
+# (Kamailio works in forked children).
+cpu_ms() {
+  python3 - "$1" <<'PY'
+import os, sys
+root = int(sys.argv[1])
+hz = os.sysconf("SC_CLK_TCK")
+def stat(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()
+total = 0
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    try:
+        f = stat(int(d))
+    except OSError:
+        continue
+    if int(d) == root or int(f[1]) == root:  # f[1]: ppid
+        total += int(f[11]) + int(f[12])       # utime, stime
+print(total * 1000 // hz)
+PY
 }
 forget() {
   local p kept=()
@@ -157,7 +186,7 @@ if [ "$only" != kamailio ]; then
   dir=$work/sca-server
   mkdir -p "$dir"
   read -r port wport aport cport < <(free_ports)
-  args=(--port "$port" --dialect broadworks)
+  args=(--port "$port" --dialect broadworks $quiet)
   for ((l = 0; l < lines; l++)); do
     args+=(--line "$(printf 'line%03d' "$l")" --route "$(printf 'line%03d' "$l")=127.0.0.1:$cport")
   done
@@ -166,7 +195,9 @@ if [ "$only" != kamailio ]; then
   pids+=("$spid")
   wait_for "grep -q 'listening on' '$dir/server.log'" 50 || { echo "load: sca-server did not start" >&2; exit 1; }
   st=0
+  cpu0=$(cpu_ms "$spid")
   run_one sca-server "$dir" || st=1
+  cpu=$(( $(cpu_ms "$spid") - cpu0 ))
   kill -TERM "$spid"
   wait "$spid" || st=1
   forget "$spid"
@@ -181,8 +212,8 @@ print(n)
 PY
 )
   echo "load: sca-server $counters" >&2
-  results+=("$(python3 "$here/analyse.py" --name "sca-server" --watchers "$dir/watchers.log" --caller "$dir/caller.log" \
-    --callee "$dir/callee.log" --active-trigger 200 --sent "${sent:-0}" --server-errors "$errors")")
+  results+=("$(python3 "$here/analyse.py" --name "sca-server${quiet:+ (quiet)}" --watchers "$dir/watchers.log" --caller "$dir/caller.log" \
+    --callee "$dir/callee.log" --active-trigger 200 --sent "${sent:-0}" --server-errors "$errors" --cpu-ms "$cpu")")
   [ $st -eq 0 ] || overall=1
 fi
 
@@ -192,7 +223,7 @@ if [ "$only" != sca-server ]; then
   cp "$tables/sca_subscriptions" "$tables/version" "$dir/db/"
   chmod -R u+rw "$dir/db"
   read -r port wport aport cport < <(free_ports)
-  "$kamailio" -DD -E -f "$here/kamailio.cfg" -l "udp:127.0.0.1:$port" -Y "$dir" -w "$dir" -m 256 -M 16 \
+  "$kamailio" -DD -E -f "$here/kamailio.cfg" -l "udp:127.0.0.1:$port" -Y "$dir" -w "$dir" -m 1024 -M 16 \
     -A "DBURL=\"text://$dir/db\"" -A "CTLSOCK=\"unix:$dir/kamailio_ctl\"" \
     -A "LINES_DST=\"sip:127.0.0.1:$cport\"" >"$dir/kamailio.log" 2>&1 &
   kpid=$!
@@ -201,7 +232,9 @@ if [ "$only" != sca-server ]; then
   wait_for "[ -S '$dir/kamailio_ctl' ] && kamctl core.uptime | grep -q uptime" 100 ||
     { echo "load: Kamailio did not start" >&2; tail "$dir/kamailio.log" >&2; exit 1; }
   st=0
+  cpu0=$(cpu_ms "$kpid")
   run_one kamailio "$dir" || st=1
+  cpu=$(( $(cpu_ms "$kpid") - cpu0 ))
   kamctl tm.stats >"$dir/tm.stats"
   kamctl stats.get_statistics all >"$dir/stats"
   kill -TERM "$kpid"
@@ -212,7 +245,7 @@ if [ "$only" != sca-server ]; then
   echo "load: kamailio tm.stats: $(tr '\n' ' ' <"$dir/tm.stats")" >&2
   results+=("$(python3 "$here/analyse.py" --name "kamailio 5.6 sca" --watchers "$dir/watchers.log" \
     --caller "$dir/caller.log" --callee "$dir/callee.log" --active-trigger ACK --sent "${sent:-0}" \
-    --server-errors "$errors")")
+    --server-errors "$errors" --cpu-ms "$cpu")")
   [ $st -eq 0 ] || overall=1
 fi
 
@@ -226,7 +259,8 @@ print("Load: %d watchers over 100 lines, %s calls to the lines (%s/s offered, at
 cols = [("server", "name"), ("NOTIFY sent", "notify_sent"), ("received", "notify_received"), ("lost", "lost"),
         ("dup", "duplicates"), ("errors", "server_errors"), ("per call+watcher", "per_call_per_watcher"),
         ("call NOTIFY/s", "notify_per_s"), ("calls/s", "calls_per_s"), ("p50 ms", "latency_p50_ms"),
-        ("p99 ms", "latency_p99_ms"), ("max ms", "latency_max_ms")]
+        ("p99 ms", "latency_p99_ms"), ("max ms", "latency_max_ms"), ("CPU s", "cpu_s"),
+        ("CPU us/NOTIFY", "cpu_us_per_notify")]
 w = [max(len(h), *(len(str(r.get(k))) for r in rows)) for h, k in cols]
 print("  ".join(h.ljust(x) for (h, _), x in zip(cols, w)))
 print("  ".join("-" * x for x in w))

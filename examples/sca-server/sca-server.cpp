@@ -2,6 +2,7 @@
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
+//              [--quiet]
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -123,7 +124,19 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
-void log_line(std::string const& s) { std::cerr << "sca-server: " << one_line(s) << std::endl; }
+// One write(2) per line (stderr is unbuffered): lines of concurrent writers
+// do not interleave, and a busy server makes one system call per event.
+void log_line(std::string const& s) {
+  std::string const line = "sca-server: " + one_line(s) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// The per-message lines (each request, response, NOTIFY, timer); --quiet
+// leaves only state changes, calls, errors, start and stop.
+bool trace_messages = true;
+void trace_line(std::string const& s) {
+  if (trace_messages) log_line(s);
+}
 
 // ---- Request headers. -------------------------------------------------------
 
@@ -402,7 +415,7 @@ class sca_server final : public sca_host {
   int request(sca_leg& magic, nta_leg_t*, nta_incoming_t* irq, sip_t const* sip) override {
     ++counters_.requests;
     char const* method = sip->sip_request ? sip->sip_request->rq_method_name : "?";
-    log_line(std::string("recv ") + method + " " + aor(sip->sip_request ? sip->sip_request->rq_url : nullptr) +
+    trace_line(std::string("recv ") + method + " " + aor(sip->sip_request ? sip->sip_request->rq_url : nullptr) +
              " from " + aor(sip->sip_from ? sip->sip_from->a_url : nullptr) +
              " call-id " + (sip->sip_call_id ? sip->sip_call_id->i_id : "-") +
              " cseq " + (sip->sip_cseq ? std::to_string(sip->sip_cseq->cs_seq) : "-"));
@@ -431,7 +444,7 @@ class sca_server final : public sca_host {
   void notify_answered(sca_leg& magic, nta_outgoing_t* orq, sip_t const* sip) override {
     int const status = sip ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
     if (status < 200) return;
-    log_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
+    trace_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
     ++(status < 300 ? counters_.notify_2xx : counters_.notify_failed);
     nta_outgoing_destroy(orq);
     auto it = subscriptions_.find(magic.subscription);
@@ -450,7 +463,7 @@ class sca_server final : public sca_host {
 
   // ---- Timers ------------------------------------------------------------
   void timer_fired(callinfo::timer_id t) override {
-    log_line(std::string("timer of ") + (t.kind == callinfo::timer_kind::subscription ? "subscription " : "publication ") +
+    trace_line(std::string("timer of ") + (t.kind == callinfo::timer_kind::subscription ? "subscription " : "publication ") +
              std::to_string(t.id) + " fires");
     auto const k = key(t);
     auto it = timers_.find(k);
@@ -480,7 +493,7 @@ class sca_server final : public sca_host {
     relay& r = *it->second;
     int const status = sip && sip->sip_status ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
     if (sip != nullptr) {
-      log_line("relay " + std::to_string(status) + " " + (sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "") +
+      trace_line("relay " + std::to_string(status) + " " + (sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "") +
                " to " + r.method + " call-id " + r.call_id);
       msg_t* const response = nta_outgoing_getresponse(orq);
       if (r.irq != nullptr) counters::count(counters_.relayed, status);
@@ -727,7 +740,7 @@ class sca_server final : public sca_host {
     }
 
     if (ack) {
-      log_line("forward ACK call-id " + call_id + " to " + url_text(next_hop));
+      trace_line("forward ACK call-id " + call_id + " to " + url_text(next_hop));
       nta_outgoing_t* orq = nta_outgoing_mcreate(agent_, nullptr, nullptr, nullptr, msg, NTATAG_STATELESS(1), TAG_END());
       if (orq == nullptr) msg_destroy(msg);
       nta_incoming_destroy(irq);
@@ -753,7 +766,7 @@ class sca_server final : public sca_host {
       counters::count(counters_.sent, 100);
       nta_incoming_treply(irq, 100, "Trying", TAG_END());
     }
-    log_line("forward " + method_name + " call-id " + call_id + " to " + url_text(next_hop) +
+    trace_line("forward " + method_name + " call-id " + call_id + " to " + url_text(next_hop) +
              (r->reinvite && r->offer ? (r->hold ? " (hold offer)" : " (offer without hold)") : ""));
     r->orq = nta_outgoing_mcreate(agent_, relay_response_callback, &r->magic, nullptr, msg, TAG_END());
     if (r->orq == nullptr) {
@@ -897,7 +910,7 @@ class sca_server final : public sca_host {
   static std::pair<int, std::uint64_t> key(callinfo::timer_id t) { return {static_cast<int>(t.kind), t.id}; }
 
   int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
-    log_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
+    trace_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
     counters::count(counters_.sent, code);
     nta_incoming_treply(irq, code, phrase, TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
     return 0;
@@ -970,7 +983,7 @@ class sca_server final : public sca_host {
       auto const m = callinfo::parse_sip_if_match(*if_match);
       if (!m) return bad_request(irq, parse_failure("SIP-If-Match", m.error()));
       r.if_match = m->tag;
-      log_line("PUBLISH with SIP-If-Match " + std::string(m->tag));
+      trace_line("PUBLISH with SIP-If-Match " + std::string(m->tag));
     }
     std::optional<std::string> const call_info = call_info_text(sip);
     if (call_info) {
@@ -1035,7 +1048,7 @@ class sca_server final : public sca_host {
     nta_leg_tag(s->leg, nullptr);
     nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
     nta_incoming_tag(in->irq, nta_leg_get_tag(s->leg));
-    log_line("send " + std::to_string(r.code) + " " + phrase + " | " + headers + " | subscription " +
+    trace_line("send " + std::to_string(r.code) + " " + phrase + " | " + headers + " | subscription " +
              std::to_string(r.subscription) + " to-tag " + nta_leg_get_tag(s->leg));
     counters::count(counters_.sent, r.code);
     nta_incoming_treply(in->irq, r.code, phrase.c_str(), SIPTAG_CONTACT(nta_agent_contact(agent_)),
@@ -1066,7 +1079,7 @@ class sca_server final : public sca_host {
         s.leg, notify_callback, &s.magic, nullptr, SIP_METHOD_NOTIFY, nullptr,
         SIPTAG_CONTACT(nta_agent_contact(agent_)), SIPTAG_HEADER_STR(headers.c_str()),
         TAG_IF(!call_info.empty(), SIPTAG_UNKNOWN_STR(call_info.c_str())), TAG_END());
-    log_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
+    trace_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
              std::to_string(nta_leg_get_seq(s.leg)) + " | " + headers + call_info + (orq ? "" : " (not sent)"));
     if (orq != nullptr) {
       ++s.pending_notifies;
@@ -1213,11 +1226,12 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
-    "                  [--state FILE]\n"
+    "                  [--state FILE] [--quiet]\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"
-    "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n";
+    "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n"
+    "--quiet: log state changes, calls and errors, not every message.\n";
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
 std::optional<std::pair<std::string, std::string>> parse_route(std::string_view v) {
@@ -1253,6 +1267,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       config.routes[r->first] = r->second;
+      continue;
+    }
+    if (a == "--quiet") {
+      trace_messages = false;
       continue;
     }
     if (a == "--state" && i + 1 < argc) {
