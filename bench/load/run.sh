@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --server) server=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
     --trace) quiet=; shift ;;
-    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "load: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -151,19 +151,26 @@ watchers=$((lines * per_line))
 results=()
 overall=0
 
+# UDP datagrams dropped for a full receive buffer, host-wide (/proc/net/snmp).
+udp_drops() { awk '/^Udp:/ { if (h) { print $6; exit } h = 1 }' /proc/net/snmp; }
+# ... and on the server's socket (ss: skmem d<N>).
+socket_drops() { ss -ulmn "sport = :$1" 2>/dev/null | grep -o 'd[0-9]*)' | tr -dc '0-9' || true; }
+
 # run_one NAME: the watchers, the calls, the analysis against server $port.
 run_one() {
   local name=$1 dir=$2 status=0
   timeout 150 "$sipp" -sf "$here/watcher.xml" -inf "$work/watchers.csv" -i 127.0.0.1 -p "$wport" \
-    -m "$watchers" -r 200 -l "$watchers" -nostdin -trace_logs -log_file "$dir/watchers.log" \
+    -m "$watchers" -r 200 -l "$watchers" -nostdin -buff_size 4194304 -trace_logs -log_file "$dir/watchers.log" \
     -trace_err -error_file "$dir/watchers.err" -timeout 140s "127.0.0.1:$port" >"$dir/watchers.out" 2>&1 &
   local wpid=$!
   pids+=("$wpid")
+  local drops0
+  drops0=$(udp_drops)
   if ! wait_for "[ \$(grep -c '^N|' '$dir/watchers.log' 2>/dev/null || echo 0) -ge $watchers ]" 300; then
     echo "load: $name: the watchers did not all get their first NOTIFY" >&2
     status=1
   fi
-  timeout 100 "$sipp" -sf "$here/callee.xml" -i 127.0.0.1 -p "$cport" -m "$calls" -nostdin \
+  timeout 100 "$sipp" -sf "$here/callee.xml" -i 127.0.0.1 -p "$cport" -m "$calls" -nostdin -buff_size 4194304 \
     -d "$hold" -trace_logs -log_file "$dir/callee.log" -trace_err -error_file "$dir/callee.err" -timeout 90s \
     >"$dir/callee.out" 2>&1 &
   local cpid=$!
@@ -171,7 +178,7 @@ run_one() {
   sleep 0.3
   local t0=$SECONDS
   timeout 90 "$sipp" -sf "$here/caller.xml" -inf "$work/calls.csv" -i 127.0.0.1 -p "$aport" -m "$calls" \
-    -r "$rate" -l "$limit" -nostdin -trace_logs -log_file "$dir/caller.log" -trace_err \
+    -r "$rate" -l "$limit" -nostdin -buff_size 4194304 -trace_logs -log_file "$dir/caller.log" -trace_err \
     -error_file "$dir/caller.err" -timeout 80s "127.0.0.1:$port" >"$dir/caller.out" 2>&1 ||
     { echo "load: $name: the caller failed (some calls did not complete)" >&2; status=1; }
   echo "load: $name: $calls calls in $((SECONDS - t0)) s" >&2
@@ -179,6 +186,7 @@ run_one() {
   forget "$cpid"
   wait "$wpid" || { echo "load: $name: the watchers failed" >&2; status=1; }
   forget "$wpid"
+  echo "load: $name: udp receive-buffer drops: $(( $(udp_drops) - drops0 )) host-wide, $(socket_drops "$port") on the server's socket" >&2
   return $status
 }
 

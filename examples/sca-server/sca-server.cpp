@@ -65,6 +65,7 @@
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 
 #include <callinfo/build/notify.hpp>
 #include <callinfo/build/response.hpp>
@@ -378,8 +379,11 @@ class sca_server final : public sca_host {
       : root_(root), config_(std::move(config)) {
     // CANCEL: nta answers it and calls the INVITE's bound callback; the 487
     // comes from downstream and is relayed, so nta sends none of its own.
+    // A receive buffer of 4 MiB (the kernel caps it at net.core.rmem_max):
+    // the 200s to a burst of NOTIFYs arrive together, and the 208 KiB
+    // default overflowed at a few thousand NOTIFYs a second (bench/load).
     agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, NTATAG_CANCEL_487(0),
-                              TAG_END());
+                              TPTAG_UDP_RMEM(4u << 20), TPTAG_UDP_WMEM(4u << 20), TAG_END());
     if (agent_ == nullptr) return;
     default_magic_.host = this;
     default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
