@@ -1,8 +1,8 @@
 // sca-server — a Shared Call Appearance server on Sofia-SIP's nta layer.
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
-//              [--route USER=127.0.0.1:PORT]... [--line USER]...
-//              [--redis HOST:PORT --node N]
+//              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
+//              [--quiet] [--redis HOST:PORT --node N]
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -45,7 +45,18 @@
 //
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
-// destroyed before exit.
+// destroyed before exit, after one line of counters (requests received,
+// responses sent and relayed by class, NOTIFYs sent and answered).
+//
+// --state FILE: the server's state survives a restart. At start, FILE (when
+// it exists) is restored: callinfo::restore() for lines, appearances,
+// subscriptions and publications, then the proxied calls on shared lines
+// (so that a BYE after the restart still frees its appearance). On SIGINT /
+// SIGTERM the state is written to FILE.tmp and renamed to FILE. The
+// subscriptions' dialogs live in nta and are not restored: a restored
+// subscription is a record whose expiry timer still runs (a line-seize then
+// frees its appearance); NOTIFYs for it are not sent, and a refresh in its
+// old dialog gets 481, so the watcher subscribes again.
 #define SU_ROOT_MAGIC_T void
 #define NTA_AGENT_MAGIC_T void
 #define NTA_LEG_MAGIC_T struct sca_leg
@@ -63,12 +74,14 @@
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 
 #include <callinfo/build/notify.hpp>
 #include <callinfo/build/response.hpp>
 #include <callinfo/policy/clock.hpp>
 #include <callinfo/presence/sdp_hold.hpp>
 #include <callinfo/presence/server.hpp>
+#include <callinfo/presence/snapshot.hpp>
 #include <callinfo/syntax/call_info.hpp>
 #include <callinfo/syntax/delta_seconds.hpp>
 #include <callinfo/syntax/etag.hpp>
@@ -77,13 +90,21 @@
 #include <callinfo/redis/shared_server.hpp>
 #endif
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,7 +137,19 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
-void log_line(std::string const& s) { std::cerr << "sca-server: " << one_line(s) << std::endl; }
+// One write(2) per line (stderr is unbuffered): lines of concurrent writers
+// do not interleave, and a busy server makes one system call per event.
+void log_line(std::string const& s) {
+  std::string const line = "sca-server: " + one_line(s) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// The per-message lines (each request, response, NOTIFY, timer); --quiet
+// leaves only state changes, calls, errors, start and stop.
+bool trace_messages = true;
+void trace_line(std::string const& s) {
+  if (trace_messages) log_line(s);
+}
 
 // ---- Request headers. -------------------------------------------------------
 
@@ -206,6 +239,88 @@ std::string take_call_info(std::string& block) {
   return line;
 }
 
+// What the server did, for the line it logs at shutdown: a load run compares
+// the NOTIFYs its watchers received with notify_sent.
+struct counters {
+  std::uint64_t requests = 0;              // requests handed over by nta (not its absorbed retransmissions)
+  std::array<std::uint64_t, 7> sent{};     // responses this server sent, by class (index 1..6)
+  std::array<std::uint64_t, 7> relayed{};  // responses relayed for the proxied requests
+  std::uint64_t notify_sent = 0;           // NOTIFY transactions started
+  std::uint64_t notify_2xx = 0;            // ... answered with a 2xx
+  std::uint64_t notify_failed = 0;         // ... answered >= 300, timed out or not deliverable
+  std::uint64_t notify_not_sent = 0;       // NOTIFYs of the server with no dialog to go in (restored subscriptions)
+
+  static void count(std::array<std::uint64_t, 7>& by_class, int code) {
+    if (code >= 100 && code <= 699) ++by_class[static_cast<std::size_t>(code / 100)];
+  }
+  std::string text() const {
+    auto classes = [](std::array<std::uint64_t, 7> const& c) {
+      std::string out;
+      for (std::size_t k = 1; k <= 6; ++k) out += " " + std::to_string(k) + "xx=" + std::to_string(c[k]);
+      return out;
+    };
+    return "counters: requests " + std::to_string(requests) + " responses" + classes(sent) + " relayed" +
+           classes(relayed) + " notify-sent " + std::to_string(notify_sent) + " notify-2xx " +
+           std::to_string(notify_2xx) + " notify-failed " + std::to_string(notify_failed) + " notify-not-sent " +
+           std::to_string(notify_not_sent);
+  }
+};
+
+// "line L, column C" of an offset in a text, for the state file's errors.
+std::string position_of(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// The record (text line) at an offset, for an error message.
+std::string record_at(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t const end = text.find('\n', offset);
+  std::string r = one_line(text.substr(offset, end == std::string_view::npos ? std::string_view::npos : end - offset));
+  if (r.size() > 80) r = r.substr(0, 77) + "...";
+  return r.empty() ? "(the end of the file)" : "'" + r + "'";
+}
+
+// Writes FILE.tmp, flushes it to disk and renames it over FILE, so that FILE
+// is always either the old state or the new one.
+std::optional<std::string> write_atomically(std::string const& path, std::string_view text) {
+  std::string const tmp = path + ".tmp";
+  int const fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "cannot create " + tmp + ": " + std::strerror(errno);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t const n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string const why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return "cannot write " + tmp + ": " + why;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    std::string const why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return "cannot flush " + tmp + ": " + why;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string const why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return "cannot rename " + tmp + " to " + path + ": " + why;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // The magic of a leg: the default leg (subscription 0) or one subscription's
@@ -283,8 +398,11 @@ class sca_server final : public sca_host {
       : root_(root), config_(std::move(config)) {
     // CANCEL: nta answers it and calls the INVITE's bound callback; the 487
     // comes from downstream and is relayed, so nta sends none of its own.
+    // A receive buffer of 4 MiB (the kernel caps it at net.core.rmem_max):
+    // the 200s to a burst of NOTIFYs arrive together, and the 208 KiB
+    // default overflowed at a few thousand NOTIFYs a second (bench/load).
     agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, NTATAG_CANCEL_487(0),
-                              TAG_END());
+                              TPTAG_UDP_RMEM(4u << 20), TPTAG_UDP_WMEM(4u << 20), TAG_END());
     if (agent_ == nullptr) return;
     default_magic_.host = this;
     default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
@@ -366,8 +484,9 @@ class sca_server final : public sca_host {
 
   // ---- Requests ----------------------------------------------------------
   int request(sca_leg& magic, nta_leg_t*, nta_incoming_t* irq, sip_t const* sip) override {
+    ++counters_.requests;
     char const* method = sip->sip_request ? sip->sip_request->rq_method_name : "?";
-    log_line(std::string("recv ") + method + " " + aor(sip->sip_request ? sip->sip_request->rq_url : nullptr) +
+    trace_line(std::string("recv ") + method + " " + aor(sip->sip_request ? sip->sip_request->rq_url : nullptr) +
              " from " + aor(sip->sip_from ? sip->sip_from->a_url : nullptr) +
              " call-id " + (sip->sip_call_id ? sip->sip_call_id->i_id : "-") +
              " cseq " + (sip->sip_cseq ? std::to_string(sip->sip_cseq->cs_seq) : "-"));
@@ -396,7 +515,8 @@ class sca_server final : public sca_host {
   void notify_answered(sca_leg& magic, nta_outgoing_t* orq, sip_t const* sip) override {
     int const status = sip ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
     if (status < 200) return;
-    log_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
+    trace_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
+    ++(status < 300 ? counters_.notify_2xx : counters_.notify_failed);
     nta_outgoing_destroy(orq);
     auto it = subscriptions_.find(magic.subscription);
     if (it == subscriptions_.end()) return;
@@ -414,7 +534,7 @@ class sca_server final : public sca_host {
 
   // ---- Timers ------------------------------------------------------------
   void timer_fired(callinfo::timer_id t) override {
-    log_line(std::string("timer of ") + (t.kind == callinfo::timer_kind::subscription ? "subscription " : "publication ") +
+    trace_line(std::string("timer of ") + (t.kind == callinfo::timer_kind::subscription ? "subscription " : "publication ") +
              std::to_string(t.id) + " fires");
     auto const k = key(t);
     auto it = timers_.find(k);
@@ -444,9 +564,10 @@ class sca_server final : public sca_host {
     relay& r = *it->second;
     int const status = sip && sip->sip_status ? static_cast<int>(sip->sip_status->st_status) : nta_outgoing_status(orq);
     if (sip != nullptr) {
-      log_line("relay " + std::to_string(status) + " " + (sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "") +
+      trace_line("relay " + std::to_string(status) + " " + (sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "") +
                " to " + r.method + " call-id " + r.call_id);
       msg_t* const response = nta_outgoing_getresponse(orq);
+      if (r.irq != nullptr) counters::count(counters_.relayed, status);
       if (response != nullptr && r.irq != nullptr) {
         sip_via_remove(response, sip_object(response));
         if (nta_incoming_mreply(r.irq, response) < 0) {
@@ -464,7 +585,10 @@ class sca_server final : public sca_host {
       // No response (timeout, transport error): the proxy answers itself.
       int const code = status >= 300 && status <= 699 ? status : 500;
       log_line("no response to " + r.method + " call-id " + r.call_id + ": sending " + std::to_string(code));
-      if (r.irq) nta_incoming_treply(r.irq, code, sip_status_phrase(code), TAG_END());
+      if (r.irq) {
+        counters::count(counters_.sent, code);
+        nta_incoming_treply(r.irq, code, sip_status_phrase(code), TAG_END());
+      }
     }
     dialog_response(r, status, sip);
     if (status >= 200) {
@@ -486,6 +610,96 @@ class sca_server final : public sca_host {
     if (r.orq) nta_outgoing_tcancel(r.orq, nullptr, nullptr, TAG_END());
     if (r.initial_invite) end_call(r.call_id, callinfo::dialog_phase::failed);
   }
+
+  // ---- State file ---------------------------------------------------------
+  //
+  // The library's snapshot, then the proxied calls on shared lines (what
+  // maps a Call-ID to the dialog id that drives an appearance):
+  //   sca-server-calls 1
+  //   last-dialog <id>
+  //   call <dialog-id> <call-id> <line> <remote> <caller|callee> <index> <confirmed> <held>
+  //   end
+  // strings length-prefixed as in the snapshot (`5:hello`).
+  std::string state() {
+    std::string text;
+    callinfo::string_sink out(text);
+    callinfo::snapshot(server_, out);
+    auto str = [](std::string const& v) { return std::to_string(v.size()) + ":" + v; };
+    text += "sca-server-calls 1\nlast-dialog " + std::to_string(last_dialog_) + "\n";
+    for (auto const& [call_id, c] : calls_)
+      text += "call " + std::to_string(c.id) + " " + str(call_id) + " " + str(c.line) + " " + str(c.remote) + " " +
+              std::string(callinfo::to_string(c.side)) + " " + std::to_string(c.index) + " " +
+              (c.confirmed ? "1" : "0") + " " + (c.held ? "1" : "0") + "\n";
+    text += "end\n";
+    return text;
+  }
+
+  // Restores a state() text; on a bad one, the offset of the refused record.
+  std::optional<std::size_t> restore(std::string_view text) {
+    std::size_t stop = 0;
+    if (!callinfo::restore(server_, text, [&](callinfo::effect const& e) { carry_out(e, nullptr); }, stop))
+      return stop;
+    std::istringstream in{std::string(text.substr(stop))};
+    std::size_t at = stop;  // the offset of the record being read
+    std::string record;
+    auto refused = [&] { return std::optional<std::size_t>(at); };
+    auto next = [&] {
+      auto const pos = in.tellg();
+      at = pos < 0 ? text.size() : stop + static_cast<std::size_t>(pos);
+      return static_cast<bool>(std::getline(in, record));
+    };
+    // A snapshot alone (callinfo::snapshot(), without the calls) is a state
+    // with no call in progress.
+    if (text.find_first_not_of(" \n", stop) == std::string_view::npos) {
+      calls_.clear();
+      return std::nullopt;
+    }
+    if (!next() || record != "sca-server-calls 1") return refused();
+    if (!next() || !record.starts_with("last-dialog ")) return refused();
+    std::map<std::string, call> calls;
+    callinfo::dialog_id last = 0;
+    {
+      std::istringstream r(record.substr(12));
+      if (!(r >> last) || !(r >> std::ws).eof()) return refused();
+    }
+    for (;;) {
+      if (!next()) return refused();
+      if (record == "end") break;
+      std::istringstream r(record);
+      std::string kw, side;
+      call c;
+      int confirmed = -1, held = -1;
+      auto str = [&](std::string& v) {
+        std::size_t n = 0;
+        char colon = 0;
+        if (!(r >> n) || !r.get(colon) || colon != ':' || n > record.size()) return false;
+        v.resize(n);
+        return static_cast<bool>(r.read(v.data(), static_cast<std::streamsize>(n)));
+      };
+      std::string call_id;
+      if (!(r >> kw) || kw != "call" || !(r >> c.id) || !str(call_id) || !str(c.line) || !str(c.remote) ||
+          !(r >> side >> c.index >> confirmed >> held) || !(r >> std::ws).eof())
+        return refused();
+      if (side == "caller")
+        c.side = callinfo::dialog_side::caller;
+      else if (side == "callee")
+        c.side = callinfo::dialog_side::callee;
+      else
+        return refused();
+      if (c.id == 0 || c.id > last || c.index == 0 || confirmed < 0 || confirmed > 1 || held < 0 || held > 1 ||
+          call_id.empty() || calls.count(call_id) != 0)
+        return refused();
+      c.confirmed = confirmed == 1;
+      c.held = held == 1;
+      calls.emplace(std::move(call_id), std::move(c));
+    }
+    calls_ = std::move(calls);
+    last_dialog_ = last;
+    return std::nullopt;
+  }
+
+  std::size_t call_count() const { return calls_.size(); }
+  counters const& stats() const { return counters_; }
 
  private:
   // One forwarded request: its server and client transactions.
@@ -597,7 +811,7 @@ class sca_server final : public sca_host {
     }
 
     if (ack) {
-      log_line("forward ACK call-id " + call_id + " to " + url_text(next_hop));
+      trace_line("forward ACK call-id " + call_id + " to " + url_text(next_hop));
       nta_outgoing_t* orq = nta_outgoing_mcreate(agent_, nullptr, nullptr, nullptr, msg, NTATAG_STATELESS(1), TAG_END());
       if (orq == nullptr) msg_destroy(msg);
       nta_incoming_destroy(irq);
@@ -620,9 +834,10 @@ class sca_server final : public sca_host {
     }
     if (method == sip_method_invite) {
       nta_incoming_bind(irq, relay_cancel_callback, &r->magic);
+      counters::count(counters_.sent, 100);
       nta_incoming_treply(irq, 100, "Trying", TAG_END());
     }
-    log_line("forward " + method_name + " call-id " + call_id + " to " + url_text(next_hop) +
+    trace_line("forward " + method_name + " call-id " + call_id + " to " + url_text(next_hop) +
              (r->reinvite && r->offer ? (r->hold ? " (hold offer)" : " (offer without hold)") : ""));
     r->orq = nta_outgoing_mcreate(agent_, relay_response_callback, &r->magic, nullptr, msg, TAG_END());
     if (r->orq == nullptr) {
@@ -782,7 +997,8 @@ class sca_server final : public sca_host {
   }
 
   int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
-    log_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
+    trace_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
+    counters::count(counters_.sent, code);
     nta_incoming_treply(irq, code, phrase, TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
     return 0;
   }
@@ -860,7 +1076,7 @@ class sca_server final : public sca_host {
       auto const m = callinfo::parse_sip_if_match(*if_match);
       if (!m) return bad_request(irq, parse_failure("SIP-If-Match", m.error()));
       r.if_match = m->tag;
-      log_line("PUBLISH with SIP-If-Match " + std::string(m->tag));
+      trace_line("PUBLISH with SIP-If-Match " + std::string(m->tag));
     }
     std::optional<std::string> const call_info = call_info_text(sip);
     if (call_info) {
@@ -931,8 +1147,9 @@ class sca_server final : public sca_host {
     nta_leg_tag(s->leg, nullptr);
     nta_leg_server_route(s->leg, sip->sip_record_route, sip->sip_contact);
     nta_incoming_tag(in->irq, nta_leg_get_tag(s->leg));
-    log_line("send " + std::to_string(r.code) + " " + phrase + " | " + headers + " | subscription " +
+    trace_line("send " + std::to_string(r.code) + " " + phrase + " | " + headers + " | subscription " +
              std::to_string(r.subscription) + " to-tag " + nta_leg_get_tag(s->leg));
+    counters::count(counters_.sent, r.code);
     nta_incoming_treply(in->irq, r.code, phrase.c_str(), SIPTAG_CONTACT(nta_agent_contact(agent_)),
                         SIPTAG_HEADER_STR(headers.c_str()), TAG_END());
     in->irq = nullptr;
@@ -943,6 +1160,7 @@ class sca_server final : public sca_host {
     auto it = subscriptions_.find(n.subscription);
     if (it == subscriptions_.end() || it->second->leg == nullptr) {
       log_line("NOTIFY for unknown subscription " + std::to_string(n.subscription) + " dropped");
+      ++counters_.notify_not_sent;
       return;
     }
     subscription& s = *it->second;
@@ -951,6 +1169,7 @@ class sca_server final : public sca_host {
     if (callinfo::build_result const b = callinfo::write_notify_headers<dialect>(n, sink); !b) {
       log_line("NOTIFY of subscription " + std::to_string(n.subscription) + " not built: " +
                std::string(callinfo::describe(b.code)));
+      ++counters_.notify_not_sent;
       return;
     }
     headers = without_content_length(std::move(headers));
@@ -959,9 +1178,14 @@ class sca_server final : public sca_host {
         s.leg, notify_callback, &s.magic, nullptr, SIP_METHOD_NOTIFY, nullptr,
         SIPTAG_CONTACT(nta_agent_contact(agent_)), SIPTAG_HEADER_STR(headers.c_str()),
         TAG_IF(!call_info.empty(), SIPTAG_UNKNOWN_STR(call_info.c_str())), TAG_END());
-    log_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
+    trace_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
              std::to_string(nta_leg_get_seq(s.leg)) + " | " + headers + call_info + (orq ? "" : " (not sent)"));
-    if (orq != nullptr) ++s.pending_notifies;
+    if (orq != nullptr) {
+      ++s.pending_notifies;
+      ++counters_.notify_sent;
+    } else {
+      ++counters_.notify_not_sent;
+    }
     if (n.state == callinfo::substate::terminated) {
       s.terminated = true;
       if (s.pending_notifies == 0) forget(it);
@@ -1027,6 +1251,7 @@ class sca_server final : public sca_host {
   redisContext* redis_sub_ = nullptr;
   callinfo::time_point next_expiry_{0};
 #endif
+  counters counters_;
 };
 
 // steady_clock: one time line for every process on the host, which is all
@@ -1044,9 +1269,27 @@ struct broadworks_policies : default_policies {
   using dialect = callinfo::broadworks_dialect;
 };
 
+// How many records of a kind ("line ", "sub ", ...) a state text holds.
+std::size_t records(std::string_view text, std::string_view kind) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    if (text.substr(at, kind.size()) == kind) ++n;
+    std::size_t const end = text.find('\n', at);
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return n;
+}
+
+std::string state_summary(std::string_view text, std::size_t calls) {
+  return std::to_string(records(text, "line ")) + " lines, " + std::to_string(records(text, "app ")) +
+         " busy appearances, " + std::to_string(records(text, "sub ")) + " subscriptions, " +
+         std::to_string(records(text, "pub ")) + " publications, " + std::to_string(calls) + " calls";
+}
+
 template <class Policies>
 int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config,
-          [[maybe_unused]] shared_config const& shared) {
+          std::string const& state_file, [[maybe_unused]] shared_config const& shared) {
   sca_server<Policies> server(root, url, config);
   if (!server.ok()) {
     log_line("cannot listen on " + url);
@@ -1062,6 +1305,25 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
              std::to_string(shared.node));
   }
 #endif
+  if (!state_file.empty()) {
+    std::ifstream in(state_file, std::ios::binary);
+    if (!in && errno == ENOENT) {
+      log_line("state file " + state_file + " does not exist yet: starting empty");
+    } else if (!in) {
+      log_line("cannot read state file " + state_file + ": " + std::strerror(errno));
+      return 2;
+    } else {
+      std::ostringstream buf;
+      buf << in.rdbuf();
+      std::string const text = buf.str();
+      if (std::optional<std::size_t> const bad = server.restore(text)) {
+        log_line("state file " + state_file + ": " + position_of(text, *bad) + ": record " + record_at(text, *bad) +
+                 " is not valid (nothing restored)");
+        return 2;
+      }
+      log_line("restored from " + state_file + ": " + state_summary(text, server.call_count()));
+    }
+  }
   log_line("listening on " + url + " (dialect " + std::string(dialect_name) + ")");
   while (!stop_requested) {
     su_root_step(root, 100);
@@ -1069,15 +1331,29 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
     server.reap();
   }
   log_line("shutting down");
-  return 0;
+  int status = 0;
+  if (!state_file.empty()) {
+    std::string const text = server.state();
+    if (std::optional<std::string> const error = write_atomically(state_file, text)) {
+      log_line("state not saved: " + *error);
+      status = 1;
+    } else {
+      log_line("state saved to " + state_file + ": " + state_summary(text, server.call_count()));
+    }
+  }
+  log_line(server.stats().text());
+  return status;
 }
 
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
+    "                  [--state FILE] [--quiet]\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"
+    "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n"
+    "--quiet: log state changes, calls and errors, not every message.\n"
 #if SCA_SERVER_REDIS
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
 #endif
@@ -1104,6 +1380,7 @@ int main(int argc, char** argv) {
   std::string dialect = "default";
   proxy_config config;
   shared_config shared;
+  std::string state_file;
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -1117,6 +1394,18 @@ int main(int argc, char** argv) {
         return 2;
       }
       config.routes[r->first] = r->second;
+      continue;
+    }
+    if (a == "--quiet") {
+      trace_messages = false;
+      continue;
+    }
+    if (a == "--state" && i + 1 < argc) {
+      state_file = argv[++i];
+      if (state_file.empty()) {
+        std::cerr << "sca-server: --state needs a file name\n" << usage;
+        return 2;
+      }
       continue;
     }
 #if SCA_SERVER_REDIS
@@ -1164,6 +1453,14 @@ int main(int argc, char** argv) {
     std::cerr << "sca-server: unknown argument '" << a << "'\n" << usage;
     return 2;
   }
+#if SCA_SERVER_REDIS
+  // With Redis the state lives there, shared with the other servers: a state
+  // file restored into one server's cache would overwrite theirs.
+  if (shared.port != 0 && !state_file.empty()) {
+    std::cerr << "sca-server: --state and --redis exclude each other (Redis keeps the state)\n" << usage;
+    return 2;
+  }
+#endif
   if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {
     std::cerr << "sca-server: unknown dialect '" << dialect << "'\n" << usage;
     return 2;
@@ -1178,11 +1475,11 @@ int main(int argc, char** argv) {
   config.port = port;
   int status = 0;
   if (dialect == "opensips")
-    status = serve<opensips_policies>(root, url, dialect, config, shared);
+    status = serve<opensips_policies>(root, url, dialect, config, state_file, shared);
   else if (dialect == "broadworks")
-    status = serve<broadworks_policies>(root, url, dialect, config, shared);
+    status = serve<broadworks_policies>(root, url, dialect, config, state_file, shared);
   else
-    status = serve<default_policies>(root, url, dialect, config, shared);
+    status = serve<default_policies>(root, url, dialect, config, state_file, shared);
   su_root_destroy(root);
   su_deinit();
   return status;

@@ -126,3 +126,25 @@ TEST_CASE("restore refuses malformed snapshots and keeps the state it had") {
   }
   CHECK(fx.size() == 0);
 }
+
+TEST_CASE("restore tells where it stopped: past the end record, or at the refused record") {
+  harness<> h;
+  effect_list fx;
+  std::string const good = "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\napp 1 active none 0 0:\nend\n";
+  std::size_t stop = 0;
+  REQUIRE(restore(h.server, good + "call 1 x\n", fx, stop));
+  CHECK(stop == good.size());  // what follows the snapshot is the caller's
+
+  harness<> r;
+  std::string const head = "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\n";
+  std::string const bad_record = "app 1 ringing none 0 0:\n";
+  stop = 0;
+  CHECK_FALSE(restore(r.server, head + bad_record + "end\n", fx, stop));
+  CHECK(stop == head.size());
+  stop = 0;
+  CHECK_FALSE(restore(r.server, "callinfo-snapshot 1\nids 0 0 0\nend junk\n", fx, stop));
+  CHECK(stop == std::string_view("callinfo-snapshot 1\nids 0 0 0\n").size());
+  stop = 99;
+  CHECK_FALSE(restore(r.server, "callinfo-snapshot 2\n", fx, stop));
+  CHECK(stop == 0);
+}

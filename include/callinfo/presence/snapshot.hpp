@@ -24,9 +24,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace callinfo {
 
@@ -57,6 +59,12 @@ class snapshot_reader {
   explicit snapshot_reader(std::string_view text) noexcept : text_(text) {}
   bool ok() const noexcept { return ok_; }
   bool at_end() const noexcept { return pos_ >= text_.size(); }
+  std::size_t position() const noexcept { return pos_; }
+  // Where the next record starts (after blank lines).
+  std::size_t next_record() noexcept {
+    skip_space();
+    return pos_;
+  }
 
   bool word(std::string_view w) noexcept {
     skip_space();
@@ -180,12 +188,18 @@ void snapshot(basic_server<P>& s, Sink& out) {
 // Replaces the server's state with a snapshot and writes an arm_timer for
 // every subscription and publication. On malformed input returns false and
 // leaves the server's state as it was.
+//
+// `stop` tells where reading stopped: on success, the offset just past the
+// `end` record (a file may carry more after it); on failure, the offset of
+// the record that was refused (its first byte), for an error message.
 template <class P, effect_sink Out>
-bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
+bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& stop) {
   detail::snapshot_reader in(text);
   typename P::storage next{};
   time_point const now = s.clock().now();
+  stop = in.next_record();
   if (!in.word("callinfo-snapshot") || in.number<int>() != 1 || !in.end_of_record()) return false;
+  stop = in.next_record();
   if (!in.word("ids")) return false;
   id_counters ids;
   ids.subscription = in.number<std::uint64_t>();
@@ -196,9 +210,13 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   line_record* line = nullptr;
   std::vector<arm_timer> timers;
   for (;;) {
+    stop = in.next_record();
     std::string_view const kw = in.keyword();
     if (!in.ok()) return false;
-    if (kw == "end") break;
+    if (kw == "end") {
+      if (!in.end_of_record()) return false;
+      break;
+    }
     if (kw == "line") {
       line = &next.make_line(in.string());
     } else if (kw == "app" && line != nullptr) {
@@ -249,7 +267,14 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
     return a.timer.kind != b.timer.kind ? a.timer.kind < b.timer.kind : a.timer.id < b.timer.id;
   });
   for (arm_timer const& t : timers) out(effect{t});
+  stop = in.position();
   return true;
+}
+
+template <class P, effect_sink Out>
+bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
+  std::size_t stop = 0;
+  return restore(s, text, std::forward<Out>(out), stop);
 }
 
 }  // namespace callinfo
