@@ -31,9 +31,6 @@ struct update {
   appearance_state state;
   std::string remote;
   friend bool operator==(update const&, update const&) = default;
-  friend std::ostream& operator<<(std::ostream& o, update const& u) {
-    return o << u.index << "=" << to_string(u.state) << " [" << u.remote << "]";
-  }
 };
 
 std::vector<update> updates_of(callinfo::dialog_info_document const& doc) {

@@ -245,7 +245,12 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
   // node (and was refused above anyway). pugixml copies the buffer.
   pugi::xml_parse_result const r =
       doc.doc_.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!r) return fail(dialog_info_errc::malformed, static_cast<std::uint32_t>(r.offset < 0 ? 0 : r.offset));
+  if (!r) {
+    // pugixml may point one past the last byte when the input ends inside
+    // markup: clamp to the end.
+    auto const at = r.offset < 0 ? std::size_t{0} : static_cast<std::size_t>(r.offset);
+    return fail(dialog_info_errc::malformed, static_cast<std::uint32_t>(at < body.size() ? at : body.size()));
+  }
 
   pugi::xml_node root;
   std::size_t roots = 0;
