@@ -4,6 +4,7 @@
 #include "support.hpp"
 
 #include <callinfo/presence/snapshot.hpp>
+#include <callinfo/syntax/event.hpp>
 
 #include <array>
 
@@ -154,4 +155,21 @@ TEST_CASE("RFC 7463 bridge: dialog;shared subscriptions expire like call-info on
   REQUIRE(g.notifies(ds).size() == 1);
   CHECK(g.notifies(ds)[0].state == substate::terminated);
   CHECK(g.notifies(ds)[0].reason == event_reason::timeout);
+}
+
+TEST_CASE("RFC 7463 §5.1: the Event header names the package the server serves") {
+  auto const pkg = [](std::string_view v) -> std::optional<event_package> {
+    auto const e = parse_event(v);
+    REQUIRE(e.has_value());
+    return to_event_package(*e);
+  };
+  CHECK(pkg("call-info") == event_package::call_info);
+  CHECK(pkg("line-seize;id=4") == event_package::line_seize);
+  CHECK(pkg("dialog;shared") == event_package::dialog_shared);
+  CHECK(pkg("dialog ; SHARED ; id=7") == event_package::dialog_shared);
+  CHECK(pkg("dialog;id=7;shared") == event_package::dialog_shared);
+  CHECK_FALSE(pkg("dialog").has_value());  // plain RFC 4235 dialog package: not served
+  CHECK_FALSE(pkg("dialog.winfo;shared").has_value());
+  CHECK_FALSE(pkg("Call-Info").has_value());  // packages compare exactly (RFC 6665 §8.2.1)
+  CHECK_FALSE(pkg("presence").has_value());
 }
