@@ -74,6 +74,12 @@ struct remote_identity {
 
 namespace detail {
 
+constexpr std::string_view trim_spaces(std::string_view v) noexcept {
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  return v;
+}
+
 // `"Display" <uri>`, `Display <uri>` or `<uri>` (the '<' outside the
 // quoted display name, no '<' or '>' inside the URI); anything else is the
 // URI.
@@ -86,13 +92,14 @@ constexpr remote_identity split_remote(std::string_view r) noexcept {
     else if (!quoted && r[i] == '<') lt = i;
   }
   if (lt == std::string_view::npos || r.back() != '>') return {{}, r};
-  std::string_view const uri = r.substr(lt + 1, r.size() - lt - 2);
+  std::string_view const uri = trim_spaces(r.substr(lt + 1, r.size() - lt - 2));
   if (uri.find_first_of("<>") != std::string_view::npos) return {{}, r};
-  std::string_view display = r.substr(0, lt);
-  while (!display.empty() && display.back() == ' ') display.remove_suffix(1);
-  while (!display.empty() && display.front() == ' ') display.remove_prefix(1);
+  std::string_view const display = trim_spaces(r.substr(0, lt));
+  // Blanks at the edges of a display name or URI carry nothing, and a reader
+  // trims them from XML text: leave them out so that what is written reads
+  // back to what is written again.
   if (display.size() >= 2 && display.front() == '"' && display.back() == '"')
-    return {display.substr(1, display.size() - 2), uri, true};
+    return {trim_spaces(display.substr(1, display.size() - 2)), uri, true};
   return {display, uri, false};
 }
 
