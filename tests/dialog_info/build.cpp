@@ -137,3 +137,18 @@ TEST_CASE("dialog-info: the body of a dialog;shared NOTIFY effect") {
   CHECK(ok_text([&](auto& out) { return callinfo::write_event(callinfo::event_package::dialog_shared, "3", out); }) ==
         "dialog;shared;id=3");
 }
+
+TEST_CASE("dialog-info: blanks at the edges of a remote's parts are not written; an empty remote is no <remote>") {
+  std::vector<callinfo::appearance> busy{
+      make_appearance(1, appearance_state::active, "  \"\\  Carol \\ \"  < sip:carol@example.com >  "),
+      make_appearance(2, appearance_state::active, "<>"),
+      make_appearance(3, appearance_state::active, "   "),
+      make_appearance(4, appearance_state::active, "  sip:dave@example.com ")};
+  auto const line = view_of("sip:bob@example.com", busy);
+  std::string const text = ok_text([&](auto& out) { return callinfo::write_dialog_info(line, version(1), out); });
+  CHECK(text.find("<identity display=\"Carol\">sip:carol@example.com</identity>") != std::string::npos);
+  CHECK(text.find("<identity>sip:dave@example.com</identity>") != std::string::npos);
+  std::size_t remotes = 0;
+  for (std::size_t at = text.find("<remote>"); at != std::string::npos; at = text.find("<remote>", at + 1)) ++remotes;
+  CHECK(remotes == 2);
+}

@@ -80,10 +80,26 @@ constexpr std::string_view trim_spaces(std::string_view v) noexcept {
   return v;
 }
 
+// The part of quoted-string content whose unescaped form has no blank at
+// either edge (a quoted-pair "\ " is a blank too).
+constexpr std::string_view trim_quoted(std::string_view content) noexcept {
+  std::size_t first = std::string_view::npos, last_end = 0;
+  for (std::size_t i = 0; i < content.size();) {
+    std::size_t const start = i;
+    char c = content[i++];
+    if (c == '\\' && i < content.size()) c = content[i++];
+    if (c == ' ') continue;
+    if (first == std::string_view::npos) first = start;
+    last_end = i;
+  }
+  return first == std::string_view::npos ? std::string_view{} : content.substr(first, last_end - first);
+}
+
 // `"Display" <uri>`, `Display <uri>` or `<uri>` (the '<' outside the
 // quoted display name, no '<' or '>' inside the URI); anything else is the
 // URI.
 constexpr remote_identity split_remote(std::string_view r) noexcept {
+  r = trim_spaces(r);
   std::size_t lt = std::string_view::npos;
   bool quoted = false;
   for (std::size_t i = 0; i < r.size() && lt == std::string_view::npos; ++i) {
@@ -99,7 +115,7 @@ constexpr remote_identity split_remote(std::string_view r) noexcept {
   // trims them from XML text: leave them out so that what is written reads
   // back to what is written again.
   if (display.size() >= 2 && display.front() == '"' && display.back() == '"')
-    return {trim_spaces(display.substr(1, display.size() - 2)), uri, true};
+    return {trim_quoted(display.substr(1, display.size() - 2)), uri, true};
   return {display, uri, false};
 }
 
@@ -159,8 +175,10 @@ void put_dialog(Writer& w, std::string_view line_uri, appearance const& a, appea
     w.put("\"><param pname=\"+sip.rendering\" pval=\"no\"/></target>");
   }
   w.put("</local>");
-  if (!a.remote.empty()) {
-    remote_identity const r = split_remote(a.remote);
+  // A remote that says nothing (blank, or `<>`) gets no <remote>: a reader
+  // would see none either.
+  remote_identity const r = split_remote(a.remote);
+  if (!r.uri.empty() || !r.display.empty()) {
     w.put("<remote><identity");
     if (!r.display.empty()) {
       w.put(" display=\"");
