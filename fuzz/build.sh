@@ -21,14 +21,22 @@ includes=(-I"$root/include")
 if [ -n "${BOOST_INCLUDE:-}" ]; then includes+=(-isystem "$BOOST_INCLUDE"); fi
 
 harnesses=(call_info event allow_events subscription_state expires etag round_trip server build_round_trip)
+# The RFC 7463 body parser's harness needs pugixml (PUGIXML_LIBS, default
+# -lpugixml; set PUGIXML_LIBS=none to skip it).
+if [ "${PUGIXML_LIBS:-}" != none ]; then harnesses+=(dialog_info); fi
 mkdir -p "$OUT" "$work"
 for h in "${harnesses[@]}"; do
   name=callinfo_${h}_fuzzer
+  extra=() libs=()
+  if [ "$h" = dialog_info ]; then
+    extra=(-DCALLINFO_FUZZ_DIALOG_INFO)
+    read -r -a libs <<< "${PUGIXML_LIBS:--lpugixml}"
+  fi
   # shellcheck disable=SC2086 # CXXFLAGS and LIB_FUZZING_ENGINE are word lists
-  $CXX $CXXFLAGS -std=c++20 "${includes[@]}" -DCALLINFO_FUZZ_HARNESS="run_$h" \
+  $CXX $CXXFLAGS -std=c++20 "${includes[@]}" "${extra[@]}" -DCALLINFO_FUZZ_HARNESS="run_$h" \
     -c "$here/fuzz_target.cpp" -o "$work/$name.o"
   # shellcheck disable=SC2086
-  $CXX $CXXFLAGS $LIB_FUZZING_ENGINE "$work/$name.o" -o "$OUT/$name"
+  $CXX $CXXFLAGS $LIB_FUZZING_ENGINE "$work/$name.o" "${libs[@]}" -o "$OUT/$name"
   rm -f "$OUT/${name}_seed_corpus.zip"
   (cd "$here/corpus/$h" && zip -q -j "$OUT/${name}_seed_corpus.zip" ./*)
   if [ -d "$here/regressions/$h" ]; then

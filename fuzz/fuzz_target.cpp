@@ -1,6 +1,9 @@
 // callinfo — libFuzzer entry point for one harness of harness.hpp, chosen at
 // compile time: -DCALLINFO_FUZZ_HARNESS=run_call_info (or run_event, ...).
 #include "harness.hpp"
+#ifdef CALLINFO_FUZZ_DIALOG_INFO
+#include "dialog_info_harness.hpp"  // run_dialog_info (pugixml)
+#endif
 
 #include <cstddef>
 #include <cstdint>

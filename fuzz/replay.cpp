@@ -8,6 +8,9 @@
 // size, as libFuzzer does. Fails when no input at all was found; a violated
 // invariant traps, after the file's name has been printed.
 #include "harness.hpp"
+#ifdef CALLINFO_FUZZ_DIALOG_INFO
+#include "dialog_info_harness.hpp"  // run_dialog_info (pugixml)
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -50,8 +53,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string_view const name = argv[1];
-  auto const* const h = std::find_if(std::begin(callinfo::fuzz::harnesses), std::end(callinfo::fuzz::harnesses),
-                                     [&](callinfo::fuzz::harness const& x) { return x.name == name; });
+  auto const* h = std::find_if(std::begin(callinfo::fuzz::harnesses), std::end(callinfo::fuzz::harnesses),
+                               [&](callinfo::fuzz::harness const& x) { return x.name == name; });
+#ifdef CALLINFO_FUZZ_DIALOG_INFO
+  static constexpr callinfo::fuzz::harness dialog_info{"dialog_info", &callinfo::fuzz::run_dialog_info};
+  if (h == std::end(callinfo::fuzz::harnesses) && name == dialog_info.name) h = &dialog_info;
+  else
+#endif
   if (h == std::end(callinfo::fuzz::harnesses)) {
     std::fprintf(stderr, "unknown harness '%s'\n", argv[1]);
     return 2;

@@ -16,6 +16,10 @@
 
 #include <callinfo/build/notify.hpp>
 #include <callinfo/build/response.hpp>
+#include <callinfo/dialog_info/build.hpp>
+#ifdef CALLINFO_PLAY_DIALOG_INFO
+#include <callinfo/dialog_info/parse.hpp>  // pugixml: only when meson found it
+#endif
 #include <callinfo/presence/server.hpp>
 #include <callinfo/presence/snapshot.hpp>
 #include <callinfo/syntax/call_info.hpp>
@@ -194,6 +198,7 @@ struct cmd_publish {
   std::string tag;
   std::optional<std::uint32_t> expires;
   std::optional<std::string> call_info;
+  std::optional<std::string> dialog_info;  // an RFC 7463 PUBLISH body (Event: dialog;shared)
 };
 struct cmd_dialog {
   std::string id, line, remote;
@@ -328,13 +333,14 @@ command parse_command(std::vector<std::string> const& w, std::size_t n) {
   }
   if (verb == "subscribe") {
     constexpr auto usage =
-        "subscribe NAME call-info|line-seize [line=URI] [from=URI] [expires=N] [call-info=VALUE] [index=N]"sv;
+        "subscribe NAME call-info|line-seize|dialog;shared [line=URI] [from=URI] [expires=N] [call-info=VALUE] [index=N]"sv;
     cmd_subscribe c;
     c.name = name_arg(w, 1, n, usage);
     need_args(w, 3, n, usage);
     if (w[2] == "call-info") c.event = callinfo::event_package::call_info;
     else if (w[2] == "line-seize") c.event = callinfo::event_package::line_seize;
-    else throw scenario_error{n, "unknown event package '" + w[2] + "' (expected call-info or line-seize)"};
+    else if (w[2] == "dialog;shared") c.event = callinfo::event_package::dialog_shared;
+    else throw scenario_error{n, "unknown event package '" + w[2] + "' (expected call-info, line-seize or dialog;shared)"};
     options const o(w, 3, n, {"line", "from", "expires", "call-info", "index"});
     c.line = o.uri("line", default_line);
     c.from = o.uri("from", "sip:" + c.name + "@example.com");
@@ -362,10 +368,11 @@ command parse_command(std::vector<std::string> const& w, std::size_t n) {
     return c;
   }
   if (verb == "publish") {
-    constexpr auto usage = "publish NAME [if-match | if-match=TAG] [line=URI] [expires=N] [call-info=VALUE]"sv;
+    constexpr auto usage =
+        "publish NAME [if-match | if-match=TAG] [line=URI] [expires=N] [call-info=VALUE | dialog-info=XML]"sv;
     cmd_publish c;
     c.name = name_arg(w, 1, n, usage);
-    options const o(w, 2, n, {"line", "expires", "call-info", "if-match"}, {"if-match"});
+    options const o(w, 2, n, {"line", "expires", "call-info", "if-match", "dialog-info"}, {"if-match"});
     if (o.has("if-match")) {
       auto const tag = o.text("if-match");
       c.if_match = tag ? cmd_publish::match::tag : cmd_publish::match::last;
@@ -377,6 +384,11 @@ command parse_command(std::vector<std::string> const& w, std::size_t n) {
     if (o.has("line")) c.line = o.uri("line", default_line);
     c.expires = o.number("expires");
     c.call_info = o.text("call-info");
+    c.dialog_info = o.text("dialog-info");
+    if (c.call_info && c.dialog_info) throw scenario_error{n, "give either call-info= or dialog-info=, not both"};
+#ifndef CALLINFO_PLAY_DIALOG_INFO
+    if (c.dialog_info) throw scenario_error{n, "dialog-info= needs callinfo-play built with pugixml (-Ddialog_info)"};
+#endif
     return c;
   }
   if (verb == "dialog") {
@@ -586,6 +598,15 @@ class player {
     }
     std::optional<std::string> text = c.call_info;
     if (text) r.call_info = parse_call_info(*text);
+#ifdef CALLINFO_PLAY_DIALOG_INFO
+    callinfo::dialog_info_document body;
+    if (c.dialog_info) {
+      r.event = callinfo::event_package::dialog_shared;
+      if (auto const e = callinfo::parse_dialog_info(*c.dialog_info, body); !e)
+        fail("dialog-info body refused: " + std::string(name(e.code)) + " at offset " + std::to_string(e.offset));
+      r.dialogs = body.appearances();
+    }
+#endif
     effect_list fx;
     server_->on_publish(r, fx);
     for (callinfo::effect const& e : fx.items)
@@ -826,6 +847,22 @@ class player {
       j.end_array();
     } else if (n.event == callinfo::event_package::line_seize && n.seized_index != 0 && !n.line.uri.empty()) {
       j.key("call_info").begin_array().begin_object().key("index").number(n.seized_index).end_object().end_array();
+    } else if (n.event == callinfo::event_package::dialog_shared) {
+      // What write_dialog_info() renders (full state): one dialog per busy appearance.
+      j.key("version").number(n.version);
+      if (!n.line.uri.empty()) {
+        j.key("dialogs").begin_array();
+        for (callinfo::appearance const& a : n.line.busy) {
+          callinfo::dialog_facts const f = callinfo::to_dialog_facts(a.state);
+          j.begin_object().key("appearance").number(a.index).key("state").string(to_string(f.dialog));
+          if (f.direction != callinfo::dialog_direction::none) j.key("direction").string(to_string(f.direction));
+          j.key("exclusive").boolean(f.exclusive);
+          if (f.held) j.key("held").boolean(true);
+          if (!a.remote.empty()) j.key("remote").string(a.remote);
+          j.end_object();
+        }
+        j.end_array();
+      }
     }
     end(j, out);
   }
@@ -883,7 +920,16 @@ class player {
     auto const it = subscriptions_.find(n.subscription);
     std::string target = it != subscriptions_.end() ? it->second.from : "sip:" + std::to_string(n.subscription);
     if (!target.starts_with("sip:") && !target.starts_with("sips:")) target.insert(0, "sip:");
+    // dialog;shared: the header block ends with Content-Type; the body is the builder's.
+    std::string body;
+    callinfo::string_sink body_sink(body);
+    if (auto const b = callinfo::write_dialog_info(n, body_sink); !b) return build_failed("dialog-info body", b);
     std::cout << "NOTIFY " << target << " SIP/2.0\n";
+    if (n.event == callinfo::event_package::dialog_shared && !n.line.uri.empty()) {
+      put_lines(text);
+      std::cout << "Content-Length: " << body.size() << "\n\n" << body << '\n';
+      return;
+    }
     put_lines(text);
     std::cout << '\n';
   }

@@ -8,6 +8,8 @@
 #include <callinfo/build/response.hpp>
 #include <callinfo/build/subscription_state.hpp>
 #include <callinfo/config.hpp>
+#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/mapping.hpp>
 #include <callinfo/error.hpp>
 #include <callinfo/limits.hpp>
 #include <callinfo/line/line_state.hpp>

@@ -422,7 +422,7 @@ TEST_CASE("response refused: status code outside 100..699, CTL in the reason phr
     check_refused([&](auto& out) { return callinfo::write_response(r, out); }, build_errc::bad_token);
     check_refused([&](auto& out) { return callinfo::write_response_headers(r, out); }, build_errc::bad_token);
   }
-  auto r = make_response(200, "OK", static_cast<event_package>(2));
+  auto r = make_response(200, "OK", static_cast<event_package>(3));
   check_refused([&](auto& out) { return callinfo::write_response(r, out); }, build_errc::bad_value);
 }
 

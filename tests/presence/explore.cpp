@@ -3,7 +3,9 @@
 // unsubscribe / PUBLISH / dialog / management / clock+timers / snapshot-
 // restore events, well over 1 M events in all, with the invariants of
 // server.hpp checked after every step:
-//   - each live call-info watcher's latest NOTIFY shows the line as it is;
+//   - each live call-info or dialog;shared watcher's latest NOTIFY shows the
+//     line as it is; a dialog;shared watcher's NOTIFYs are numbered 0, 1, 2, ...
+//     (RFC 4235 §4.1), across snapshot/restore too;
 //   - at most one seizer per appearance, and it is a live line-seize subscription;
 //   - no NOTIFY to a subscription after its terminated NOTIFY;
 //   - exactly one initial NOTIFY per accepted SUBSCRIBE;
@@ -48,7 +50,7 @@ std::string describe(effect const& e) {
             << (x.expires ? int(*x.expires) : -1) << ' ' << x.etag;
         } else if constexpr (std::is_same_v<T, notify>) {
           o << "notify " << x.subscription << ' ' << to_string(x.state) << ' ' << (x.expires ? int(*x.expires) : -1)
-            << ' ' << x.seized_index << ' ' << x.initial << ' ' << x.line.uri;
+            << ' ' << x.seized_index << ' ' << x.initial << ' ' << x.version << ' ' << x.line.uri;
           for (appearance const& a : x.line.busy) o << ' ' << a.index << to_string(a.state) << a.remote;
         } else if constexpr (std::is_same_v<T, arm_timer>) {
           o << "arm " << int(x.timer.kind) << ' ' << x.timer.id << ' ' << x.at.count();
@@ -85,6 +87,9 @@ struct explorer {
   std::map<subscription_id, seen_line> seen;
   std::array<subscription_id, 3> watching{};  // per subscriber: its call-info subscription
   std::array<subscription_id, 3> seizing{};   // per subscriber: its line-seize subscription
+  std::array<subscription_id, 3> sharing{};   // per subscriber: its dialog;shared subscription
+  std::map<subscription_id, std::uint32_t> next_version;  // dialog;shared: the version its next NOTIFY must carry
+  std::vector<appearance_update> dialogs;     // the last dialog-info PUBLISH's appearances
   std::string etag;
   std::vector<std::string> texts;
 
@@ -120,8 +125,10 @@ struct explorer {
       EXPLORE_REQUIRE(!ended.count(n->subscription), "NOTIFY after terminated to " << n->subscription);
       if (n->initial) EXPLORE_REQUIRE(++initial[n->subscription] == 1, "two initial NOTIFYs");
       else EXPLORE_REQUIRE(initial.count(n->subscription), "NOTIFY before the initial one");
+      if (n->event == event_package::dialog_shared)
+        EXPLORE_REQUIRE(n->version == next_version[n->subscription]++, "dialog-info version out of sequence");
       if (n->state == substate::terminated) ended.insert(n->subscription);
-      else if (n->event == event_package::call_info) seen[n->subscription] = copy(n->line);
+      else if (n->event != event_package::line_seize) seen[n->subscription] = copy(n->line);
     } else if (auto const* a = std::get_if<arm_timer>(&e)) {
       armed[{a->timer.kind, a->timer.id}] = a->at;
     } else if (auto const* c = std::get_if<cancel_timer>(&e)) {
@@ -138,7 +145,7 @@ struct explorer {
       EXPLORE_REQUIRE(initial.count(s.id) && initial[s.id] == 1, "live subscription without one initial NOTIFY");
       auto const t = armed.find({timer_kind::subscription, s.id});
       EXPLORE_REQUIRE(t != armed.end() && t->second == s.expires_at, "live subscription without its timer");
-      if (s.event == event_package::call_info)
+      if (s.event != event_package::line_seize)
         EXPLORE_REQUIRE(seen[s.id] == copy(line), "watcher " << s.id << " has a stale view of the line");
     });
     st.for_each_publication([&](publication const& p) {
@@ -165,7 +172,7 @@ struct explorer {
   }
 
   void subscribe(std::uint32_t who, event_package pkg) {
-    auto& slot = pkg == event_package::call_info ? watching[who] : seizing[who];
+    auto& slot = pkg == event_package::call_info ? watching[who] : pkg == event_package::line_seize ? seizing[who] : sharing[who];
     subscribe_request r;
     r.event = pkg;
     r.line = test::bob;
@@ -192,7 +199,16 @@ struct explorer {
     if (!tag.empty() && pick(3) != 0) r.if_match = tag;
     std::uint32_t const e = pick(5);
     if (e < 3) r.expires = e * 15;  // 0, 15, 30, or absent
-    if (!r.if_match || pick(2) == 0) {
+    if (pick(4) == 0) {  // a dialog-info PUBLISH (RFC 7463) instead of Call-Info
+      r.event = event_package::dialog_shared;
+      if (!r.if_match || pick(2) == 0) {
+        dialogs.clear();
+        for (std::uint32_t i = 1 + pick(2); i-- > 0;)
+          dialogs.push_back({1 + pick(3), all_appearance_states[pick(appearance_state_count)],
+                             pick(2) ? "sip:dave@example.org" : ""});
+        r.dialogs = std::span<appearance_update const>(dialogs);
+      }
+    } else if (!r.if_match || pick(2) == 0) {
       std::string ci = "<sip:bob@example.com>";
       std::uint32_t const n = 1 + pick(2);
       for (std::uint32_t i = 0; i < n; ++i)
@@ -277,10 +293,13 @@ struct explorer {
         seen.clear();
         watching = {};
         seizing = {};
+        sharing = {};
+        next_version.clear();
         etag.clear();
       }
       switch (pick(12)) {
-        case 0: case 1: subscribe(pick(3), event_package::call_info); break;
+        case 0: subscribe(pick(3), event_package::call_info); break;
+        case 1: subscribe(pick(3), event_package::dialog_shared); break;
         case 2: case 3: subscribe(pick(3), event_package::line_seize); break;
         case 4: case 5: publish(); break;
         case 6: case 7: dialog(); break;

@@ -23,7 +23,7 @@ namespace callinfo {
 namespace detail {
 
 constexpr bool is_known_value(event_package e) noexcept {
-  return e == event_package::call_info || e == event_package::line_seize;
+  return e == event_package::call_info || e == event_package::line_seize || e == event_package::dialog_shared;
 }
 
 }  // namespace detail

@@ -23,6 +23,11 @@
 //   seized index, and no Call-Info when seized_index is 0.
 // - No Call-Info either when the effect's line URI is empty (a terminated
 //   NOTIFY for a line the server no longer stores).
+// - dialog;shared (RFC 7463): no Call-Info; when the effect has a line URI,
+//   `Content-Type: application/dialog-info+xml` and no Content-Length: the
+//   stack writes the body with write_dialog_info() (dialog_info/build.hpp)
+//   and its Content-Length. Without a line URI there is no body
+//   (`Content-Length: 0`).
 // - notify_options::entry_uri replaces the line's URI inside the Call-Info
 //   entries (Kamailio writes `sip:` + the line's domain there).
 //
@@ -73,7 +78,9 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
 
   bool const call_info = n.event == event_package::call_info;
   std::string_view const uri = o.entry_uri.empty() ? n.line.uri : o.entry_uri;
-  bool const with_call_info = !n.line.uri.empty() && (call_info || n.seized_index != 0);
+  bool const dialog_body = n.event == event_package::dialog_shared && !n.line.uri.empty();
+  bool const with_call_info =
+      n.event != event_package::dialog_shared && !n.line.uri.empty() && (call_info || n.seized_index != 0);
   if (with_call_info) {
     build_errc const e = call_info ? detail::check_call_info(n.line, o.format, uri)
                                    : (detail::is_absolute_uri(uri) ? build_errc::ok : build_errc::bad_uri);
@@ -94,7 +101,10 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
       detail::put_line_seize(w, uri, n.seized_index);
     w.put("\r\n");
   }
-  w.put("Content-Length: 0\r\n");
+  if (dialog_body)
+    w.put("Content-Type: application/dialog-info+xml\r\n");
+  else
+    w.put("Content-Length: 0\r\n");
   w.flush();
   return detail::finish_build(out);
 }

@@ -26,6 +26,7 @@ struct subscription {
   std::string watcher;
   time_point expires_at{0};
   std::uint32_t seized_index = 0;  // line-seize: the appearance it seized (0: none or released)
+  std::uint32_t version = 0;       // dialog;shared: the dialog-info version of its next NOTIFY
   friend bool operator==(subscription const&, subscription const&) = default;
 };
 

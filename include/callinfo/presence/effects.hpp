@@ -50,6 +50,9 @@ struct notify {
   line_view line;                        // call-info: the whole line
   std::uint32_t seized_index = 0;        // line-seize: the seized appearance (0: none)
   bool initial = false;                  // the NOTIFY that follows an accepted SUBSCRIBE
+  // dialog;shared: the dialog-info version (RFC 4235 §4.1), counted per
+  // subscription from 0; the body is written by write_dialog_info().
+  std::uint32_t version = 0;
 };
 
 // Arms the timer, or moves it when it is already armed; when it fires, the

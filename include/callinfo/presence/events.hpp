@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace callinfo {
@@ -32,11 +33,25 @@ struct subscribe_request {
   std::optional<call_info_view> call_info;  // line-seize: which appearance (appearance-index)
 };
 
+// One appearance as a dialog-info body states it (RFC 7463 §5.2: a
+// <dialog> with <sa:appearance>), read through dialog_info/mapping.hpp.
+// dialog_info/parse.hpp makes these from a PUBLISH body.
+struct appearance_update {
+  std::uint32_t index = 0;
+  appearance_state state = appearance_state::idle;
+  std::string_view remote;  // the remote party, as a name-addr or URI; may be empty
+};
+
 struct publish_request {
   std::string_view line;                     // the presentity: the shared line's AOR
   std::optional<std::string_view> if_match;  // SIP-If-Match entity-tag (RFC 3903 §11.3.2)
   std::optional<std::uint32_t> expires;      // nullopt => the package default
   std::optional<call_info_view> call_info;   // the published state; required on an initial PUBLISH
+  // Event: dialog;shared (RFC 7463): the published state is the dialog-info
+  // body's appearances (`dialogs`, required on an initial PUBLISH) and
+  // call_info is not read. Both kinds of publication drive the same line.
+  event_package event = event_package::call_info;
+  std::optional<std::span<appearance_update const>> dialogs;
 };
 
 enum class dialog_side : std::uint8_t { caller, callee };

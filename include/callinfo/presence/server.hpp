@@ -7,6 +7,10 @@
 //                                  modify with SIP-If-Match, 412, removal)
 //   line-seize                     BroadWorks SCA as served by OpenSIPS
 //                                  presence_callinfo and Kamailio sca
+//   dialog;shared                  RFC 7463 watchers and publishers of the
+//                                  same line (dialog-info+xml bodies): a
+//                                  watcher is served like a call-info one,
+//                                  its NOTIFYs numbered (notify::version)
 //
 // Each on_* call takes a typed request and writes effects (responses,
 // NOTIFYs, timers, state changes) to a sink, in the order the stack must
@@ -126,7 +130,8 @@ class basic_server {
   template <effect_sink Out>
   void on_publish(publish_request const& r, Out&& out) {
     collect_garbage();
-    constexpr auto ev = event_package::call_info;
+    // dialog;shared: a dialog-info PUBLISH (RFC 7463) answers with its own package.
+    auto const ev = r.event == event_package::dialog_shared ? r.event : event_package::call_info;
     if (!authorizer_.may_publish(r.line)) return reject(out, ev, 403, "Forbidden");
     std::uint32_t const expires =
         r.expires ? std::min<std::uint32_t>(*r.expires, limits_.publish_max_expires) : limits_.publish_default_expires;
@@ -144,19 +149,20 @@ class basic_server {
       }
       line_record& rec = storage_.make_line(r.line);
       index_set named;
-      if (r.call_info) {  // modify
-        publish_check const chk = check_publication(*r.call_info, rec.state, named);
+      if (has_state(r)) {  // modify
+        publish_check const chk = check_publication(r, rec.state, named);
         if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
       }
       storage_.set_etag(*pub, make_etag());
       pub->expires_at = deadline(expires);
       out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
       out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
-      if (r.call_info && apply_publication(*r.call_info, named, rec, pid, out)) notify_watchers(rec, out);
+      if (has_state(r) && apply_publication(r, named, rec, pid, out)) notify_watchers(rec, out);
       return;
     }
 
-    if (!r.call_info) {
+    if (ev == event_package::dialog_shared && !r.dialogs) return reject(out, ev, 400, "Missing dialog-info body");
+    if (!has_state(r)) {
       return reject(out, ev, dialect::publish_without_call_info,
                     dialect::publish_without_call_info == 400 ? "Missing Call-Info header" : "Server Internal Error");
     }
@@ -168,14 +174,14 @@ class basic_server {
     publication_id const pid = ids_.next_publication();
     line_state const empty;
     index_set named;
-    publish_check const chk = check_publication(*r.call_info, existing ? existing->state : empty, named);
+    publish_check const chk = check_publication(r, existing ? existing->state : empty, named);
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
     line_record& rec = existing ? *existing : storage_.make_line(r.line);
     publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
-    if (apply_publication(*r.call_info, named, rec, pid, out)) notify_watchers(rec, out);
+    if (apply_publication(r, named, rec, pid, out)) notify_watchers(rec, out);
     forget_if_empty(rec);
   }
 
@@ -246,8 +252,8 @@ class basic_server {
       subscription* s = storage_.find_subscription(t.id);
       if (s == nullptr) return;
       if (now < s->expires_at) return out(effect{arm_timer{t, s->expires_at}});  // refreshed since
-      bool const tell = s->event == event_package::call_info ? limits_.call_info_timeout_notification
-                                                             : limits_.line_seize_timeout_notification;
+      bool const tell = s->event != event_package::line_seize ? limits_.call_info_timeout_notification
+                                                              : limits_.line_seize_timeout_notification;
       end_subscription(*s, event_reason::timeout, tell, false, out);
     } else {
       publication* p = storage_.find_publication(t.id);
@@ -402,7 +408,7 @@ class basic_server {
   }
 
   std::uint32_t granted_expires(event_package e, std::optional<std::uint32_t> asked) const noexcept {
-    bool const ci = e == event_package::call_info;
+    bool const ci = e != event_package::line_seize;  // dialog;shared: the call-info values
     std::uint32_t const def = ci ? limits_.call_info_default_expires : limits_.line_seize_default_expires;
     std::uint32_t const max = ci ? limits_.call_info_max_expires : limits_.line_seize_max_expires;
     return asked ? std::min(*asked, max) : def;
@@ -461,16 +467,19 @@ class basic_server {
     n.event = e;
     n.line = line_view{uri, st ? st->busy() : std::span<appearance const>{}};
     n.seized_index = seized;
-    if (subscription const* s = storage_.find_subscription(id)) n.expires = seconds_left(s->expires_at);
+    if (subscription* s = storage_.find_subscription(id)) {
+      n.expires = seconds_left(s->expires_at);
+      if (e == event_package::dialog_shared) n.version = s->version++;  // RFC 4235 §4.1
+    }
     return n;
   }
 
-  // A call-info NOTIFY to every call-info watcher of the line.
+  // A NOTIFY of the whole line to every call-info and dialog;shared watcher.
   template <effect_sink Out>
   void notify_watchers(line_record const& rec, Out& out) {
     for (subscription_id id : rec.watchers) {
       subscription const* s = storage_.find_subscription(id);
-      if (s == nullptr || s->event != event_package::call_info) continue;
+      if (s == nullptr || s->event == event_package::line_seize) continue;
       out(effect{make_notify(id, s->event, rec.state.uri(), &rec.state, 0)});
     }
   }
@@ -544,53 +553,88 @@ class basic_server {
     void set(std::uint32_t i) noexcept { bits[i / 64] |= std::uint64_t{1} << (i % 64); }
   };
 
-  // A PUBLISH's Call-Info is the whole state its publisher sets: every
-  // appearance it names must be a known index and state, named once, and
-  // reachable by the transition table; `*` entries (the idle wildcard) are
-  // skipped. Checked in full before anything changes; `named` collects the
-  // indexes for apply_publication().
-  publish_check check_publication(call_info_view const& ci, line_state const& st, index_set& named) const {
-    std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
-    for (call_info_entry_view const& e : ci) {
+  // One appearance a PUBLISH states, from its Call-Info or (dialog;shared)
+  // its dialog-info body.
+  struct published {
+    std::uint32_t index = 1;
+    std::optional<appearance_state> state;
+    bool has_state_token = true;  // Call-Info: appearance-state was present
+    bool has_remote = false;
+    std::string_view remote;  // unescaped
+  };
+  static bool has_state(publish_request const& r) noexcept {
+    return r.event == event_package::dialog_shared ? r.dialogs.has_value() : r.call_info.has_value();
+  }
+  // Calls f(published const&) for each appearance the request states
+  // (Call-Info `*` entries are skipped); stops at f's first refusal.
+  template <class F>
+  static publish_check each_published(publish_request const& r, F&& f) {
+    if (r.event == event_package::dialog_shared) {
+      for (appearance_update const& u : *r.dialogs) {
+        published p;
+        p.index = u.index;
+        p.state = u.state;
+        p.has_remote = !u.remote.empty();
+        p.remote = u.remote;
+        if (publish_check const c = f(p); c.code != 0) return c;
+      }
+      return {};
+    }
+    std::string remote;
+    for (call_info_entry_view const& e : *r.call_info) {
       for (appearance_view const& a : e.appearances()) {
         if (a.index && a.index->is_wildcard()) continue;
-        std::uint32_t const index = a.index ? a.index->value() : 1;
-        if (index == 0 || index > max_index) return {400, "appearance-index out of range"};
-        if (!a.state_token) return {400, "Missing appearance-state"};
-        auto const to = a.state();
-        if (!to) return {400, "Unknown appearance-state"};
-        if (named.test(index)) return {400, "Duplicate appearance-index"};
-        if (a.uri && !remote_is_writable(unescape(a.uri->unquoted()))) return {400, "Bad appearance-uri"};
-        named.set(index);
-        appearance const* cur = st.find(index);
-        if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
-        if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *to) == transition::refused)
-          return {400, "Illegal appearance-state transition"};
+        published p;
+        p.index = a.index ? a.index->value() : 1;
+        p.has_state_token = a.state_token.has_value();
+        p.state = a.state();
+        p.has_remote = a.uri.has_value();
+        if (a.uri) {
+          remote = unescape(a.uri->unquoted());
+          p.remote = remote;
+        }
+        if (publish_check const c = f(p); c.code != 0) return c;
       }
     }
     return {};
+  }
+
+  // A PUBLISH's Call-Info (or dialog-info body) is the whole state its
+  // publisher sets: every appearance it names must be a known index and
+  // state, named once, and reachable by the transition table; `*` entries
+  // (the idle wildcard) are skipped. Checked in full before anything
+  // changes; `named` collects the indexes for apply_publication().
+  publish_check check_publication(publish_request const& r, line_state const& st, index_set& named) const {
+    std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
+    return each_published(r, [&](published const& a) -> publish_check {
+      if (a.index == 0 || a.index > max_index) return {400, "appearance-index out of range"};
+      if (!a.has_state_token) return {400, "Missing appearance-state"};
+      if (!a.state) return {400, "Unknown appearance-state"};
+      if (named.test(a.index)) return {400, "Duplicate appearance-index"};
+      if (a.has_remote && !remote_is_writable(a.remote)) return {400, "Bad appearance-uri"};
+      named.set(a.index);
+      appearance const* cur = st.find(a.index);
+      if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
+      if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *a.state) == transition::refused)
+        return {400, "Illegal appearance-state transition"};
+      return {};
+    });
   }
 
   // Applies a checked publication; returns whether the line changed. Its
   // appearances that the new state no longer names go back to idle
   // (a modify replaces the publication, RFC 3903 §4.4).
   template <effect_sink Out>
-  bool apply_publication(call_info_view const& ci, index_set const& named, line_record& rec, publication_id pid,
+  bool apply_publication(publish_request const& r, index_set const& named, line_record& rec, publication_id pid,
                          Out& out) {
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
-    for (call_info_entry_view const& e : ci) {
-      for (appearance_view const& a : e.appearances()) {
-        if (a.index && a.index->is_wildcard()) continue;
-        std::uint32_t const index = a.index ? a.index->value() : 1;
-        std::string remote;
-        if (a.uri) remote = unescape(a.uri->unquoted());
-        state_change const c =
-            rec.state.set_state(index, *a.state(), dialect::transitions, self, remote, a.uri.has_value());
-        if (c.result == transition::applied) changed(rec, index, c, driver_kind::publication, out);
-        any = any || visible(c);
-      }
-    }
+    (void)each_published(r, [&](published const& a) -> publish_check {
+      state_change const c = rec.state.set_state(a.index, *a.state, dialect::transitions, self, a.remote, a.has_remote);
+      if (c.result == transition::applied) changed(rec, a.index, c, driver_kind::publication, out);
+      any = any || visible(c);
+      return {};
+    });
     for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
       appearance const& b = rec.state.busy()[i];
       if (b.driver != self || named.test(b.index)) continue;

@@ -14,6 +14,8 @@
 //   line <uri>
 //   app <index> <state> <driver-kind> <driver-id> <remote>
 //   sub <id> <package> <ms-left> <seized-index> <watcher>      (watchers of the last line, in order)
+//     <package> is call-info, line-seize or dialog-shared; for dialog-shared
+//     <seized-index> holds the dialog-info version of its next NOTIFY
 //   pub <id> <ms-left> <line> <etag>
 //   end
 #pragma once
@@ -161,11 +163,12 @@ void snapshot(basic_server<P>& s, Sink& out) {
       out.append("sub ");
       detail::put_u64(out, sub->id);
       out.append(" ");
-      out.append(to_string(sub->event));
+      bool const shared = sub->event == event_package::dialog_shared;
+      out.append(shared ? std::string_view("dialog-shared") : to_string(sub->event));
       out.append(" ");
       detail::put_i64(out, (sub->expires_at - now).count());
       out.append(" ");
-      detail::put_u64(out, sub->seized_index);
+      detail::put_u64(out, shared ? sub->version : sub->seized_index);
       out.append(" ");
       detail::put_str(out, sub->watcher);
       out.append("\n");
@@ -236,9 +239,11 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& 
       std::string_view const pkg = in.keyword();
       if (pkg == to_string(event_package::call_info)) sub.event = event_package::call_info;
       else if (pkg == to_string(event_package::line_seize)) sub.event = event_package::line_seize;
+      else if (pkg == "dialog-shared") sub.event = event_package::dialog_shared;
       else return false;
       sub.expires_at = now + time_point(in.number<std::int64_t>());
       sub.seized_index = in.number<std::uint32_t>();
+      if (sub.event == event_package::dialog_shared) sub.version = std::exchange(sub.seized_index, 0u);
       sub.watcher = std::string(in.string());
       sub.line = line->state.uri();
       if (!in.ok() || sub.id == 0 || next.find_subscription(sub.id)) return false;

@@ -13,6 +13,7 @@
 
 #include <callinfo/config.hpp>
 #include <callinfo/limits.hpp>
+#include <callinfo/model/ids.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/params.hpp>
@@ -110,6 +111,21 @@ void print(allow_events_view const& a, Sink& out) {
     first = false;
     out.append(t.text);
   }
+}
+
+// The package the presence server serves for a parsed Event header:
+// `call-info`, `line-seize`, or `dialog` with the `shared` param (RFC 7463
+// §5.1, the shared-appearance watchers and publishers); nullopt for any
+// other (the stack answers 489 Bad Event). Packages compare exactly (RFC
+// 6665 §8.2.1), param names case-insensitively; event templates
+// (`dialog.winfo`) are other packages.
+constexpr std::optional<event_package> to_event_package(event_view const& e) noexcept {
+  if (e.type.text == "call-info") return event_package::call_info;
+  if (e.type.text == "line-seize") return event_package::line_seize;
+  if (e.type.text == "dialog")
+    for (param_view const& p : e.params)
+      if (p.is("shared")) return event_package::dialog_shared;
+  return std::nullopt;
 }
 
 }  // namespace callinfo
