@@ -8,6 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
 using namespace callinfo;
 using namespace callinfo::redis;
 using callinfo::test::bob;
@@ -48,6 +51,44 @@ TEST_CASE("line record: encode then decode gives the same line, subscriptions an
   CHECK(again == text);
 }
 
+TEST_CASE("line record: every package round-trips, a dialog;shared watcher keeps its NOTIFY version (RFC 4235 4.1)") {
+  auto h = busy_line();
+  h.subscribe(event_package::dialog_shared, "sip:erin@example.com", 600);
+  subscription_id const shared = h.reply().subscription;
+  h.dialog(42, dialog_side::caller, dialog_phase::terminated, 1, "<sip:dave@example.com>");
+  h.dialog(43, dialog_side::callee, dialog_phase::early, 4, "<sip:frank@example.com>");
+  subscription const* s = h.server.storage().find_subscription(shared);
+  REQUIRE(s != nullptr);
+  REQUIRE(s->version == 3);  // the initial NOTIFY and two changes
+  std::string text;
+  encode_line(h.server.storage(), bob, text);
+  map_storage copy;
+  REQUIRE(decode_line(bob, text, copy));
+  std::vector<event_package> packages;
+  h.server.storage().for_each_subscription([&](subscription const& o) {
+    packages.push_back(o.event);
+    CHECK(*copy.find_subscription(o.id) == o);
+  });
+  for (auto e : {event_package::call_info, event_package::line_seize, event_package::dialog_shared})
+    CHECK_MESSAGE(std::count(packages.begin(), packages.end(), e) == 1, to_string(e));
+  CHECK(copy.find_subscription(shared)->version == 3);
+  CHECK(copy.find_subscription(shared)->seized_index == 0);
+  std::string again;
+  encode_line(copy, bob, again);
+  CHECK(again == text);
+}
+
+TEST_CASE("line record: a record written before dialog;shared was known still reads") {
+  map_storage st;
+  REQUIRE(decode_line(bob, "app 2 seized seize 9 0:\nsub 9 line-seize 10000 2 3:bob\nsub 8 call-info 600000 0 5:alice\n", st));
+  CHECK(st.find_subscription(9)->seized_index == 2);
+  CHECK(st.find_subscription(9)->version == 0);
+  CHECK(st.find_subscription(8)->event == event_package::call_info);
+  REQUIRE(decode_line("sip:x", "sub 7 dialog-shared 600000 12 3:eve\n", st));
+  CHECK(st.find_subscription(7)->event == event_package::dialog_shared);
+  CHECK(st.find_subscription(7)->version == 12);
+}
+
 TEST_CASE("line record: an unknown line encodes empty, and empty decodes to nothing") {
   map_storage st;
   std::string text = "stale";
@@ -59,7 +100,7 @@ TEST_CASE("line record: an unknown line encodes empty, and empty decodes to noth
 
 TEST_CASE("line record: malformed text is refused") {
   for (std::string_view bad : {"app 0 seized seize 1 0:\n", "app 1 idle seize 1 0:\n", "app 1 seized bogus 1 0:\n",
-                               "sub 5 presence 100 0 3:bob\n", "sub 0 call-info 100 0 3:bob\n", "pub 1 100 9:abc\n",
+                               "sub 5 presence 100 0 3:bob\n", "sub 5 dialog;shared 100 0 3:bob\n", "sub 5 dialog 100 0 3:bob\n", "sub 0 call-info 100 0 3:bob\n", "pub 1 100 9:abc\n",
                                "foo 1\n", "app 1 seized seize 1 0:\napp 1 seized seize 1 0:\n",
                                "pub 1 100 1:a\npub 2 100 1:a\n"}) {
     map_storage st;
@@ -89,14 +130,18 @@ TEST_CASE("change message: round trip, with and without a reason") {
   change_message m;
   m.origin = 4095;
   m.line = "sip:line one@example.com";
-  m.entries = {{1, false, event_package::call_info, std::nullopt, 0}, {2, true, event_package::line_seize, event_reason::timeout, 3},
-               {3, true, event_package::call_info, std::nullopt, 0}};
+  m.entries = {{1, false, event_package::call_info, std::nullopt, 0, 0},
+               {2, true, event_package::line_seize, event_reason::timeout, 3, 0},
+               {3, true, event_package::call_info, std::nullopt, 0, 0},
+               {4, false, event_package::call_info, std::nullopt, 0, 0},  // a dialog;shared NOTIFY due: no version
+               {5, true, event_package::dialog_shared, event_reason::noresource, 0, 17}};
   std::string text;
   encode_change(m, text);
   change_message back;
   REQUIRE(decode_change(text, back));
   CHECK(back == m);
-  for (std::string_view bad : {"", "1 3:abc\nxyz 1\n", "1 3:abc\nntf 0\n", "1 3:abc\nend 2 presence - 0\n"})
+  for (std::string_view bad : {"", "1 3:abc\nxyz 1\n", "1 3:abc\nntf 0\n", "1 3:abc\nend 2 presence - 0\n",
+                            "1 3:abc\nend 2 dialog;shared - 0\n"})
     CHECK_MESSAGE(!decode_change(bad, back), bad);
 }
 

@@ -6,6 +6,10 @@
 // common time line:
 //   app <index> <state> <driver-kind> <driver-id> <remote>
 //   sub <id> <package> <expires-at> <seized-index> <watcher>   (oldest first)
+//     <package> is call-info, line-seize or dialog-shared (as in
+//     presence/snapshot.hpp); for dialog-shared <seized-index> holds the
+//     dialog-info version of its next NOTIFY. So the format is unchanged and a
+//     record written before dialog;shared was known still reads.
 //   pub <id> <expires-at> <etag>                                (by id)
 // An empty text is a line with nothing to keep.
 //
@@ -14,6 +18,9 @@
 //   <origin-node> <line>
 //   ntf <id>                                  a call-info NOTIFY is due
 //   end <id> <package> <reason|-> <seized>    the subscription ended
+//     (dialog-shared: <seized> is the version of its terminated NOTIFY)
+// A dialog;shared `ntf` carries no version: the owner numbers the NOTIFY
+// when it sends it (see shared_server::handle_change).
 //
 // Nothing here does I/O or needs hiredis.
 #pragma once
@@ -28,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace callinfo::redis {
@@ -38,9 +46,14 @@ struct string_sink {
   void append(std::string_view v) { s->append(v); }
 };
 
+// The package as a record names it: "dialog;shared" is no keyword, so
+// dialog-shared (as presence/snapshot.hpp writes it).
+constexpr std::string_view package_name(event_package e) noexcept {
+  return e == event_package::dialog_shared ? std::string_view("dialog-shared") : to_string(e);
+}
 inline std::optional<event_package> to_event_package(std::string_view s) noexcept {
-  if (s == to_string(event_package::call_info)) return event_package::call_info;
-  if (s == to_string(event_package::line_seize)) return event_package::line_seize;
+  for (auto e : {event_package::call_info, event_package::line_seize, event_package::dialog_shared})
+    if (s == package_name(e)) return e;
   return std::nullopt;
 }
 inline std::optional<driver_kind> to_driver_kind(std::string_view s) noexcept {
@@ -76,11 +89,11 @@ inline void encode_line(map_storage& st, std::string_view uri, std::string& out)
       o.append("sub ");
       put_u64(o, s->id);
       o.append(" ");
-      o.append(to_string(s->event));
+      o.append(detail::package_name(s->event));
       o.append(" ");
       put_i64(o, s->expires_at.count());
       o.append(" ");
-      put_u64(o, s->seized_index);
+      put_u64(o, s->event == event_package::dialog_shared ? s->version : s->seized_index);
       o.append(" ");
       put_str(o, s->watcher);
       o.append("\n");
@@ -130,6 +143,7 @@ inline bool decode_line(std::string_view uri, std::string_view text, map_storage
       s.line = std::string(uri);
       if (!in.ok() || !pkg || s.id == 0 || st.find_subscription(s.id)) return false;
       s.event = *pkg;
+      if (s.event == event_package::dialog_shared) s.version = std::exchange(s.seized_index, 0u);
       line.watchers.push_back(s.id);
       st.add_subscription(std::move(s));
     } else if (kw == "pub") {
@@ -192,10 +206,11 @@ inline std::optional<parsed_member> parse_expiry_member(std::string_view m) noex
 // One subscription a change made elsewhere concerns.
 struct change_entry {
   subscription_id id = 0;
-  bool ended = false;  // false: a call-info NOTIFY showing the line is due
+  bool ended = false;  // false: a NOTIFY showing the line is due (call-info, dialog;shared)
   event_package event = event_package::call_info;
   std::optional<event_reason> reason;
   std::uint32_t seized_index = 0;
+  std::uint32_t version = 0;  // ended dialog;shared: the version of its terminated NOTIFY
   friend bool operator==(change_entry const&, change_entry const&) = default;
 };
 
@@ -219,11 +234,11 @@ inline void encode_change(change_message const& m, std::string& out) {
     put_u64(o, e.id);
     if (e.ended) {
       o.append(" ");
-      o.append(to_string(e.event));
+      o.append(detail::package_name(e.event));
       o.append(" ");
       o.append(e.reason ? to_string(*e.reason) : std::string_view("-"));
       o.append(" ");
-      put_u64(o, e.seized_index);
+      put_u64(o, e.event == event_package::dialog_shared ? e.version : e.seized_index);
     }
     o.append("\n");
   }
@@ -250,6 +265,7 @@ inline bool decode_change(std::string_view text, change_message& m) {
       if (reason.empty()) return in.fail();
       if (reason != "-") e.reason = to_event_reason(reason);
       e.seized_index = in.number<std::uint32_t>();
+      if (e.event == event_package::dialog_shared) e.version = std::exchange(e.seized_index, 0u);
     } else {
       return in.fail();
     }
