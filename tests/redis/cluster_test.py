@@ -78,6 +78,7 @@ class Node:
                                      stdout=subprocess.PIPE, stderr=sys.stderr)
         self.buf = b""
         self.async_lines = []
+        self.log = []  # every line the node wrote, in order
         check(self.readline() == "ready", f"node {number} did not start")
 
     def readline(self, timeout=WAIT):
@@ -93,7 +94,8 @@ class Node:
                     raise Fail(f"node {self.number} exited")
                 self.buf += chunk
         line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode()
+        self.log.append(line.decode())
+        return self.log[-1]
 
     def send(self, text):
         self.proc.stdin.write((text + "\n").encode())
@@ -305,12 +307,84 @@ def redis_restart(nodes, redis):
     n1.wait_async(rf"^notify {w} call-info active .*apps=1:alerting:dialog,2:seized:seize$")
 
 
+NOTIFY_RX = r"^(?:~ )?notify {} (\S+) active seized=\d+ (?:version=(\d+) )?line=\S+ apps=(\S+)$"
+
+
+def notifies(node, sub):
+    """(version or None, apps) of each active NOTIFY `node` sent to `sub`, in the order it sent them."""
+    rx = re.compile(NOTIFY_RX.format(sub))
+    return [(int(m.group(2)) if m.group(2) else None, m.group(3)) for m in map(rx.match, node.log) if m]
+
+
+def wait_notifies(node, sub, count):
+    deadline = time.monotonic() + WAIT
+    while len(notifies(node, sub)) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Fail(f"node {node.number}: {count} NOTIFYs to {sub} not seen within {WAIT}s: {notifies(node, sub)}")
+        line = node.readline(left)
+        check(line.startswith("~ "), f"node {node.number}: unexpected output {line}")
+        node.async_lines.append(line[2:])
+    return notifies(node, sub)
+
+
+def dialog_shared_versions(nodes, redis):
+    """RFC 7463 watcher on node 1, call-info watcher on node 2, changes on node 3: each watcher hears its
+    own node, the same states, and the dialog-info versions count 0, 1, 2, ... (RFC 4235 4.1)."""
+    n1, n2, n3 = nodes
+    for n in nodes:
+        n.cmd("time 1000")
+    d = response(n1.cmd(f"sub {LINE} sip:alice@example.com dialog;shared 600"), 200)["sub"]
+    c = response(n2.cmd(f"sub {LINE} sip:bob@example.com call-info 600"), 200)["sub"]
+    check(notifies(n1, d) == [(0, "-")] and notifies(n2, c) == [(None, "-")], "initial NOTIFYs")
+    steps = [(n3, f"dialog {LINE} 77 caller early 1"), (n3, f"dialog {LINE} 77 caller confirmed 1"),
+             (n3, f"pub {LINE} 120 - <{LINE}>;appearance-index=2;appearance-state=held"),
+             (n3, f"update {LINE} 3 held"),
+             (n1, f"update {LINE} 4 held"),  # a change on the watcher's own node, between others'
+             (n3, f"dialog {LINE} 77 caller terminated 1"), (n3, f"release {LINE} 3")]
+    for i, (node, command) in enumerate(steps, start=2):
+        node.cmd(command)
+        shown = n3.cmd(f"show {LINE}")[0].split("apps=")[1]
+        ds, cs = wait_notifies(n1, d, i), wait_notifies(n2, c, i)
+        check(ds[-1][1] == shown and cs[-1][1] == shown, f"`{command}`: watchers saw {ds[-1]} {cs[-1]}, Redis {shown}")
+    check(len(notifies(n1, d)) == len(notifies(n2, c)) == len(steps) + 1, "a NOTIFY too many")
+    check([a for _, a in notifies(n1, d)] == [a for _, a in notifies(n2, c)], "the watchers saw different states")
+    check([v for v, _ in notifies(n1, d)] == list(range(len(steps) + 1)), f"dialog-info versions {notifies(n1, d)}")
+    for n, sub in ((n1, d), (n2, c)):
+        check(not any(f"notify {sub} " in l for other in nodes if other is not n for l in other.log),
+              f"a NOTIFY to {sub} came from another node")
+    # A refresh reaching node 2 takes the next version there; node 1 numbers on after it.
+    last = notifies(n1, d)[-1][0]
+    r = n2.cmd(f"refresh {d} 600 dialog;shared")
+    response(r, 200)
+    check(any(re.match(rf"notify {d} dialog;shared active seized=0 version={last + 1} ", l) for l in r), f"refresh: {r}")
+    n3.cmd(f"dialog {LINE} 78 callee early 1")
+    check(wait_notifies(n1, d, len(steps) + 2)[-1][0] == last + 2, f"after the refresh: {notifies(n1, d)}")
+    wait_notifies(n2, c, len(steps) + 2)
+    # Three nodes change the line at once: still one more per NOTIFY, and both end on the stored line.
+    before_d, before_c = len(notifies(n1, d)), len(notifies(n2, c))
+    burst = [(n3, f"dialog {LINE} 80 callee early 5"), (n2, f"update {LINE} 6 held"), (n1, f"update {LINE} 7 held")]
+    for node, command in burst:
+        node.send(command)
+    for node, command in burst:
+        status, lines = node.answer()
+        check(status == "ok", f"`{command}`: {status} {lines}")
+    ds, cs = wait_notifies(n1, d, before_d + 3), wait_notifies(n2, c, before_c + 3)
+    shown = n3.cmd(f"show {LINE}")[0].split("apps=")[1]
+    check(ds[-1][1] == shown and cs[-1][1] == shown, f"after the burst: {ds[-3:]} {cs[-3:]}, Redis {shown}")
+    versions = [v for v, _ in notifies(n1, d)]
+    versions[len(steps) + 1:len(steps) + 1] = [last + 1]  # the refresh's NOTIFY, sent by node 2
+    check(versions == list(range(len(versions))), f"dialog-info versions {versions}")
+    print(f"dialog;shared versions {versions[0]}..{versions[-1]}, no gap or repeat")
+
+
 TESTS = {
     "cross-server-notify": cross_server_notify,
     "seize-race": seize_race,
     "publish-etag": publish_etag,
     "node-killed": node_killed,
     "redis-restart": redis_restart,
+    "dialog-shared-versions": dialog_shared_versions,
 }
 
 

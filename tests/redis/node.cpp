@@ -4,11 +4,13 @@
 //   callinfo-redis-node HOST PORT NODE
 //
 // Commands, one a line; each answer is the effects, one a line, then
-// "= <status>". Effects that change messages from other servers cause are
-// printed as they come, prefixed "~ ".
+// "= <status>" (a NOTIFY to a dialog;shared watcher shows its version).
+// Effects that change messages from other servers cause are printed as they
+// come, prefixed "~ ".
 //   time MS                                   set the clock (all nodes share one time line)
-//   sub LINE WATCHER PACKAGE EXPIRES [INDEX]  SUBSCRIBE (line-seize: appearance INDEX)
-//   refresh ID EXPIRES                        SUBSCRIBE inside the dialog (the line is looked up)
+//   sub LINE WATCHER PACKAGE EXPIRES [INDEX]  SUBSCRIBE (PACKAGE: call-info, line-seize (appearance
+//                                             INDEX), dialog;shared)
+//   refresh ID EXPIRES [PACKAGE]              SUBSCRIBE inside the dialog (the line is looked up)
 //   pub LINE EXPIRES ETAG|- CALL-INFO|-       PUBLISH (the rest of the line is the Call-Info)
 //   dialog LINE DIALOG SIDE PHASE INDEX       a call on the line
 //   release LINE INDEX|*                      management release
@@ -64,8 +66,10 @@ struct printer {
       auto const pkg = to_string(n->event);
       auto const st = to_string(n->state);
       std::string reason = n->reason ? ";" + std::string(to_string(*n->reason)) : "";
+      // dialog;shared: the dialog-info version too.
+      std::string const version = n->event == event_package::dialog_shared ? "version=" + std::to_string(n->version) + " " : "";
       print_line(prefix + "notify " + std::to_string(n->subscription) + " " + std::string(pkg) + " " +
-                     std::string(st) + reason + " seized=" + std::to_string(n->seized_index) + " ",
+                     std::string(st) + reason + " seized=" + std::to_string(n->seized_index) + " " + version,
                  n->line);
     } else if (auto const* c = std::get_if<appearance_changed>(&e)) {
       auto const from = to_string(c->from), to = to_string(c->to);
@@ -78,6 +82,7 @@ struct printer {
 std::optional<callinfo::event_package> package(std::string const& s) {
   if (s == "call-info") return callinfo::event_package::call_info;
   if (s == "line-seize") return callinfo::event_package::line_seize;
+  if (s == "dialog;shared") return callinfo::event_package::dialog_shared;
   return std::nullopt;
 }
 

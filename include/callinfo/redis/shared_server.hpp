@@ -34,6 +34,20 @@
 // the next call; a commit whose reply was lost is not replayed (the call
 // reports `unavailable`).
 //
+// dialog;shared watchers (RFC 7463) number their NOTIFYs (RFC 4235 §4.1:
+// one more per NOTIFY). The number is stored with the subscription in the
+// line's record, and it is taken by the server that sends the NOTIFY, in a
+// committed transaction: the owner for a change another server made (the
+// change message names the subscription, the owner reloads the line, numbers
+// its NOTIFY and commits the bump), the server the request reached for a
+// refresh or unsubscribe. The server that makes the change leaves the
+// versions of NOTIFYs it routes as it found them. Numbering at the change
+// instead (the version in the change message) would let the owner send a
+// NOTIFY of its own, numbered after a change message still queued on its
+// subscribed connection, before that message's NOTIFY: the watcher would see
+// n + 1 then n. A terminated NOTIFY routed to its owner carries its version
+// (nobody can take a number after the subscription is gone).
+//
 // All servers must read their Clock policy on one time line (the system
 // clock, NTP-synchronised): deadlines are stored as absolute times. A
 // shared_server is not thread-safe: one per thread, each with its own
@@ -304,32 +318,16 @@ class shared_server {
     for (change_entry const& e : msg_in_.entries) mine = mine || owner_of(e.id) == node_;
     if (!mine) return status::ok;
     ++stats_.messages;
-    if (status const s = load(msg_in_.line); s != status::ok) return s;
-    buf_.clear();
-    server_.notify_watchers_of(msg_in_.line, buf_);
-    line_record const* rec = server_.storage().find_line(msg_in_.line);
-    for (change_entry const& e : msg_in_.entries) {
-      if (owner_of(e.id) != node_) continue;
-      if (e.ended) {
-        notify n;
-        n.subscription = e.id;
-        n.event = e.event;
-        n.state = substate::terminated;
-        n.reason = e.reason;
-        n.line = rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{msg_in_.line, {}};
-        n.seized_index = e.seized_index;
-        out(effect{n});
-        continue;
-      }
-      for (effect const& f : buf_.items)
-        if (auto const* n = std::get_if<notify>(&f); n && n->subscription == e.id) out(f);
-    }
-    return status::ok;
+    owed_.clear();
+    for (change_entry const& e : msg_in_.entries)
+      if (owner_of(e.id) == node_) owed_.push_back(e);
+    return notify_owned(msg_in_.line, out);
   }
 
-  // A NOTIFY to each call-info subscription this server owns, showing its
-  // line as Redis holds it: after change messages may have been lost. The
-  // lines are read in pipelined batches.
+  // A NOTIFY to each call-info and dialog;shared subscription this server
+  // owns, showing its line as Redis holds it: after change messages may have
+  // been lost. The lines are read in pipelined batches; a line with a
+  // dialog;shared watcher is then run as a transaction (its version).
   template <effect_sink Out>
   status resync(Out&& out) {
     auto rep = command({"HGETALL", index_key_}, true);
@@ -344,6 +342,7 @@ class shared_server {
     rep.reset();
     std::sort(mine.begin(), mine.end());
     std::vector<std::string> lines;
+    std::vector<std::pair<std::string, subscription_id>> numbered;  // dialog;shared: (line, id)
     for (auto const& [line, id] : mine)
       if (lines.empty() || lines.back() != line) lines.push_back(line);
     // The lines' records in pipelined batches: one round trip per batch.
@@ -369,8 +368,20 @@ class shared_server {
         server_.notify_watchers_of(lines[i], buf_);
         for (; next < mine.size() && mine[next].first == lines[i]; ++next)
           for (effect const& f : buf_.items)
-            if (auto const* n = std::get_if<notify>(&f); n && n->subscription == mine[next].second) out(f);
+            if (auto const* n = std::get_if<notify>(&f); n && n->subscription == mine[next].second) {
+              // A dialog;shared NOTIFY takes its version in a transaction, below.
+              if (n->event == event_package::dialog_shared) numbered.emplace_back(lines[i], n->subscription);
+              else out(f);
+            }
       }
+    }
+    for (std::size_t i = 0; i < numbered.size();) {
+      owed_.clear();
+      std::size_t j = i;
+      for (; j < numbered.size() && numbered[j].first == numbered[i].first; ++j)
+        owed_.push_back({numbered[j].second, false, event_package::dialog_shared, std::nullopt, 0, 0});
+      if (status const s = notify_owned(numbered[i].first, out); s != status::ok) return s;
+      i = j;
     }
     return status::ok;
   }
@@ -450,6 +461,57 @@ class shared_server {
     return owner_of(n.subscription) == node_ || n.subscription == subject;
   }
 
+  // make_notify() took a version for every dialog;shared NOTIFY; those that
+  // go to their owner in the change message get theirs there (see the top of
+  // this file), so their subscriptions keep the version they were loaded
+  // with (the first taken, hence the reverse walk).
+  void keep_routed_versions(subscription_id subject) {
+    for (auto it = buf_.items.rbegin(); it != buf_.items.rend(); ++it) {
+      auto const* n = std::get_if<notify>(&*it);
+      if (n == nullptr || n->event != event_package::dialog_shared || local(*n, subject)) continue;
+      if (subscription* s = server_.storage().find_subscription(n->subscription)) s->version = n->version;
+    }
+  }
+
+  // The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
+  // showing the line as Redis holds it now; in a transaction, so that the
+  // versions dialog;shared NOTIFYs take are committed before they are sent.
+  template <class Out>
+  status notify_owned(std::string const& line, Out& out) {
+    bool const numbers = std::any_of(owed_.begin(), owed_.end(), [](change_entry const& e) { return !e.ended; });
+    auto run = [&](effect_list& b) {
+      rendered_.clear();
+      if (numbers) server_.notify_watchers_of(line, rendered_);
+      // The versions of the NOTIFYs not sent here stay as loaded.
+      for (auto it = rendered_.items.rbegin(); it != rendered_.items.rend(); ++it) {
+        auto const* n = std::get_if<notify>(&*it);
+        if (n == nullptr || owes(n->subscription)) continue;
+        if (subscription* s = server_.storage().find_subscription(n->subscription)) s->version = n->version;
+      }
+      line_record const* rec = server_.storage().find_line(line);
+      for (change_entry const& e : owed_) {
+        if (e.ended) {
+          notify n;
+          n.subscription = e.id;
+          n.event = e.event;
+          n.state = substate::terminated;
+          n.reason = e.reason;
+          n.line = rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{line, {}};
+          n.seized_index = e.seized_index;
+          n.version = e.version;
+          b(effect{n});
+          continue;
+        }
+        for (effect const& f : rendered_.items)
+          if (auto const* n = std::get_if<notify>(&f); n && n->subscription == e.id) b(f);
+      }
+    };
+    return transact(line, 0, run, out);
+  }
+  bool owes(subscription_id id) const noexcept {
+    return std::any_of(owed_.begin(), owed_.end(), [&](change_entry const& e) { return !e.ended && e.id == id; });
+  }
+
   template <class Run, class Out>
   status transact(std::string_view line, subscription_id subject, Run&& run, Out& out) {
     map_storage& st = server_.storage();
@@ -463,6 +525,7 @@ class shared_server {
       encode_line(st, line, before_);
       expiry_entries(st, line, old_entries_);
       run(buf_);
+      keep_routed_versions(subject);
       encode_line(st, line, after_);
       if (after_ != before_) {
         commit_result const c = commit(line, version, subject);
@@ -495,9 +558,9 @@ class shared_server {
       auto const* n = std::get_if<notify>(&e);
       if (n == nullptr || local(*n, subject)) continue;
       if (n->state == substate::terminated)
-        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index});
-      else if (n->event == event_package::call_info)
-        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0});
+        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index, n->version});
+      else if (n->event != event_package::line_seize)  // call-info, dialog;shared: the owner numbers it
+        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0, 0});
     }
     if (msg_out_.entries.empty()) message_.clear();
     else encode_change(msg_out_, message_);
@@ -563,6 +626,8 @@ class shared_server {
   std::vector<expiry_entry> old_entries_, new_entries_;
   std::vector<std::string> strings_;
   change_message msg_out_, msg_in_;
+  std::vector<change_entry> owed_;
+  effect_list rendered_;
   std::vector<char const*> argv_;
   std::vector<std::size_t> lens_;
 };
