@@ -489,7 +489,11 @@ class shared_server {
         if (subscription* s = server_.storage().find_subscription(n->subscription)) s->version = n->version;
       }
       line_record const* rec = server_.storage().find_line(line);
-      for (change_entry const& e : owed_) {
+      for (auto it = owed_.begin(); it != owed_.end(); ++it) {
+        change_entry const& e = *it;
+        // One NOTIFY per subscription, however often a message names it.
+        if (!e.ended && std::any_of(owed_.begin(), it, [&](change_entry const& x) { return !x.ended && x.id == e.id; }))
+          continue;
         if (e.ended) {
           notify n;
           n.subscription = e.id;
@@ -554,14 +558,26 @@ class shared_server {
     msg_out_.origin = node_;
     msg_out_.line.assign(line);
     msg_out_.entries.clear();
+    // One entry per subscription: the owner NOTIFYs the line as it is then,
+    // once. A subscription that also ended is owed only its terminated
+    // NOTIFY, numbered as the first NOTIFY the call made to it (the stored
+    // version was not bumped for routed NOTIFYs).
     for (effect const& e : buf_.items) {
       auto const* n = std::get_if<notify>(&e);
       if (n == nullptr || local(*n, subject)) continue;
-      if (n->state == substate::terminated)
-        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index, n->version});
-      else if (n->event != event_package::line_seize)  // call-info, dialog;shared: the owner numbers it
-        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0, 0});
+      auto same = std::find_if(msg_out_.entries.begin(), msg_out_.entries.end(),
+                               [&](change_entry const& x) { return x.id == n->subscription; });
+      if (n->state == substate::terminated) {
+        std::uint32_t const version = same != msg_out_.entries.end() ? same->version : n->version;
+        if (same != msg_out_.entries.end()) msg_out_.entries.erase(same);
+        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index, version});
+      } else if (n->event != event_package::line_seize && same == msg_out_.entries.end()) {
+        // call-info, dialog;shared: the owner numbers it (version kept here only for an end above)
+        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0, n->version});
+      }
     }
+    for (change_entry& x : msg_out_.entries)
+      if (!x.ended) x.version = 0;  // not sent: see line_codec.hpp
     if (msg_out_.entries.empty()) message_.clear();
     else encode_change(msg_out_, message_);
 
