@@ -219,9 +219,17 @@ struct cmd_update {
 };
 struct cmd_list {};
 struct cmd_snapshot_restore {};
+// The notifier ends subscriptions (RFC 6665 §4.2.2): `end NAME`, `end-all`
+// (all: true), `notify-failed NAME status=N` (status set).
+struct cmd_end {
+  std::string name;
+  bool all = false;
+  std::optional<std::uint16_t> status;
+  callinfo::event_reason reason = callinfo::event_reason::deactivated;
+};
 
 using command = std::variant<cmd_advance, cmd_subscribe, cmd_refresh, cmd_publish, cmd_dialog, cmd_release, cmd_update,
-                             cmd_list, cmd_snapshot_restore>;
+                             cmd_list, cmd_snapshot_restore, cmd_end>;
 
 struct step {
   std::size_t line = 0;  // in the scenario file
@@ -439,6 +447,23 @@ command parse_command(std::vector<std::string> const& w, std::size_t n) {
     }
     return c;
   }
+  if (verb == "end" || verb == "end-all" || verb == "notify-failed") {
+    cmd_end c;
+    c.all = verb == "end-all";
+    bool const failed = verb == "notify-failed";
+    if (!c.all) c.name = name_arg(w, 1, n, failed ? "notify-failed NAME status=N"sv : "end NAME [reason=R]"sv);
+    options const o(w, c.all ? 1 : 2, n, failed ? std::initializer_list<std::string_view>{"status"}
+                                                : std::initializer_list<std::string_view>{"reason"});
+    if (failed) {
+      auto const status = o.number("status");
+      if (!status || *status < 100 || *status > 699) throw scenario_error{n, "notify-failed needs status=N (100-699)"};
+      c.status = static_cast<std::uint16_t>(*status);
+    } else if (auto const r = o.text("reason")) {
+      c.reason = callinfo::to_event_reason(*r);
+      if (c.reason == callinfo::event_reason::extension) throw scenario_error{n, "unknown reason '" + *r + "'"};
+    }
+    return c;
+  }
   if (verb == "list" || verb == "snapshot-restore") {
     if (w.size() > 1) throw scenario_error{n, "unexpected '" + w[1] + "': " + std::string(verb) + " takes no arguments"};
     if (verb == "list") return cmd_list{};
@@ -446,7 +471,7 @@ command parse_command(std::vector<std::string> const& w, std::size_t n) {
   }
   throw scenario_error{n, "unknown command '" + std::string(verb) +
                               "' (expected dialect, limit, advance, subscribe, refresh, unsubscribe, publish, dialog, "
-                              "release, update, seize, list or snapshot-restore)"};
+                              "release, update, seize, list, snapshot-restore, end, end-all or notify-failed)"};
 }
 
 scenario parse_scenario(std::string const& file, std::istream& in) {
@@ -647,6 +672,35 @@ class player {
       j.key("count").number(count);
       end(j, out);
     }
+  }
+
+  void play(cmd_end const& c) {
+    effect_list fx;
+    std::string_view what = "ended_all";
+    std::string result;
+    std::size_t count = 0;
+    if (c.all) {
+      count = server_->end_all_subscriptions(c.reason, fx);
+      result = std::to_string(count);
+    } else {
+      auto const it = by_name_.find(c.name);
+      if (it == by_name_.end()) fail("no accepted subscription named '" + c.name + "'");
+      callinfo::subscription_end const r = c.status ? server_->on_notify_failed(it->second, *c.status, fx)
+                                                    : server_->end_subscription(it->second, c.reason, fx);
+      what = c.status ? "notify_failed" : "end";
+      result = r == callinfo::subscription_end::ended ? "ended" : r == callinfo::subscription_end::kept ? "kept" : "unknown";
+    }
+    print(fx);
+    if (sip_) {
+      std::cout << ";; " << what << ": " << result << (c.all ? " subscriptions" : "") << '\n';
+      return;
+    }
+    std::string out;
+    json_writer j(out);
+    begin(j, what);
+    if (c.all) j.key("count").number(count);
+    else j.key("result").string(result);
+    end(j, out);
   }
 
   void play(cmd_update const& c) {

@@ -1,15 +1,20 @@
 // Randomized exploration of the presence server: 1 line x 3 appearances x
 // 3 subscribers, random walks of SUBSCRIBE / line-seize / refresh /
 // unsubscribe / PUBLISH / dialog / management / clock+timers / snapshot-
-// restore events, well over 1 M events in all, with the invariants of
+// restore / server-ended subscriptions and failed NOTIFYs (RFC 6665
+// §4.2.2) events, well over 1 M events in all, with the invariants of
 // server.hpp checked after every step:
 //   - each live call-info or dialog;shared watcher's latest NOTIFY shows the
 //     line as it is; a dialog;shared watcher's NOTIFYs are numbered 0, 1, 2, ...
 //     (RFC 4235 §4.1), across snapshot/restore too;
 //   - at most one seizer per appearance, and it is a live line-seize subscription;
-//   - no NOTIFY to a subscription after its terminated NOTIFY;
+//   - no NOTIFY to a subscription after its terminated NOTIFY, nor after a
+//     failed NOTIFY removed it (its dialog is gone);
+//   - end_subscription / on_notify_failed answer `unknown` exactly for ids
+//     that are not live, and leave no trace of a subscription they ended;
 //   - exactly one initial NOTIFY per accepted SUBSCRIBE;
-//   - a timer armed for every live subscription and publication, at its deadline;
+//   - a timer armed for every live subscription and publication, at its
+//     deadline, and no subscription timer left armed for a dead one;
 //   - snapshot -> restore -> the restored server answers every later event
 //     exactly as the original does.
 #include "support.hpp"
@@ -148,6 +153,9 @@ struct explorer {
       if (s.event != event_package::line_seize)
         EXPLORE_REQUIRE(seen[s.id] == copy(line), "watcher " << s.id << " has a stale view of the line");
     });
+    for (auto const& [key, at] : armed)
+      EXPLORE_REQUIRE(key.kind != timer_kind::subscription || st.find_subscription(key.id) != nullptr,
+                      "timer left armed for ended subscription " << key.id);
     st.for_each_publication([&](publication const& p) {
       auto const t = armed.find({timer_kind::publication, p.id});
       EXPLORE_REQUIRE(t != armed.end() && t->second == p.expires_at, "publication without its timer");
@@ -247,6 +255,51 @@ struct explorer {
     }
   }
 
+  // The server ends a subscription (RFC 6665 §4.2.2), a NOTIFY to one
+  // fails, or the server shuts down; ids may be stale or 0.
+  void end() {
+    auto const& slots = pick(3) == 0 ? watching : pick(2) ? seizing : sharing;
+    subscription_id const id = slots[pick(3)];
+    bool const live = id != 0 && server.storage().find_subscription(id) != nullptr;
+    constexpr event_reason reasons[] = {event_reason::deactivated, event_reason::probation, event_reason::rejected,
+                                        event_reason::timeout,     event_reason::giveup,    event_reason::noresource,
+                                        event_reason::invariant,   event_reason::extension};
+    constexpr std::uint16_t statuses[] = {481, 408, 404, 489, 501, 604, 500, 503, 401, 491, 200};
+    auto const reason = reasons[pick(std::size(reasons))];
+    std::uint32_t const what = pick(8);
+    if (what == 0) {
+      std::size_t n = 0;
+      run([&](server_t& s, effect_list& fx) {
+        std::size_t const k = s.end_all_subscriptions(reason, fx);
+        if (&s == &server) n = k;
+      });
+      std::size_t left = 0;
+      server.storage().for_each_subscription([&](subscription const&) { ++left; });
+      EXPLORE_REQUIRE(left == 0, "end_all_subscriptions left " << left << " after ending " << n);
+      return;
+    }
+    subscription_end got = subscription_end::kept;
+    bool const failed = what >= 4;
+    std::uint16_t const status = statuses[pick(std::size(statuses))];
+    run([&](server_t& s, effect_list& fx) {
+      subscription_end const r = failed ? s.on_notify_failed(id, status, fx) : s.end_subscription(id, reason, fx);
+      if (&s != &server) return;
+      got = r;
+      if (failed && r == subscription_end::ended)
+        for (effect const& e : fx.items)
+          if (auto const* n = std::get_if<notify>(&e))
+            EXPLORE_REQUIRE(n->subscription != id, "NOTIFY to " << id << " whose NOTIFY failed with " << status);
+    });
+    EXPLORE_REQUIRE((got == subscription_end::unknown) == !live, "unknown for a live id, or not for a dead one");
+    if (live && failed)
+      EXPLORE_REQUIRE((got == subscription_end::ended) == notify_failure_ends_subscription(status),
+                      "status " << status << " answered wrongly");
+    if (got == subscription_end::ended) {
+      EXPLORE_REQUIRE(server.storage().find_subscription(id) == nullptr, "ended subscription " << id << " still stored");
+      ended.insert(id);  // its dialog is gone: any later NOTIFY to it is a bug
+    }
+  }
+
   void advance() {
     auto const by = std::chrono::seconds(1 + pick(20));
     server.clock().advance(by);
@@ -297,7 +350,7 @@ struct explorer {
         next_version.clear();
         etag.clear();
       }
-      switch (pick(12)) {
+      switch (pick(13)) {
         case 0: subscribe(pick(3), event_package::call_info); break;
         case 1: subscribe(pick(3), event_package::dialog_shared); break;
         case 2: case 3: subscribe(pick(3), event_package::line_seize); break;
@@ -305,6 +358,7 @@ struct explorer {
         case 6: case 7: dialog(); break;
         case 8: manage(); break;
         case 9: case 10: advance(); break;
+        case 11: end(); break;
         default:
           if (!twin) restart();
           else advance();

@@ -3,6 +3,9 @@
 //
 //   SUBSCRIBE / NOTIFY lifecycle   RFC 6665 §4 (initial NOTIFY, refresh,
 //                                  unsubscribe, fetch, expiry)
+//   ending by the notifier         RFC 6665 §4.2.2 (end_subscription with a
+//                                  reason, end_all_subscriptions, a failed
+//                                  NOTIFY: on_notify_failed)
 //   PUBLISH and entity-tags        RFC 3903 §4–6 (200 + SIP-ETag, refresh and
 //                                  modify with SIP-If-Match, 412, removal)
 //   line-seize                     BroadWorks SCA as served by OpenSIPS
@@ -20,7 +23,9 @@
 // Invariants kept after every call (checked by tests/presence/explore.cpp):
 //   - a subscription that is alive has a timer armed at its expiry;
 //   - an appearance is seized by at most one subscription;
-//   - no NOTIFY is addressed to a subscription after its terminated NOTIFY;
+//   - no NOTIFY is addressed to a subscription after its terminated NOTIFY,
+//     nor after on_notify_failed() removed it;
+//   - a subscription timer stays armed only while its subscription lives;
 //   - every accepted SUBSCRIBE gets exactly one initial NOTIFY;
 //   - every call-info watcher's latest NOTIFY shows the line as it is.
 #pragma once
@@ -38,6 +43,42 @@
 #include <vector>
 
 namespace callinfo {
+
+// ---- Ending subscriptions: outcomes (RFC 6665 §4.2.2) ---------------------
+// What basic_server::end_subscription() / on_notify_failed() did.
+enum class subscription_end : std::uint8_t {
+  ended,    // the subscription is gone; the effects say how
+  kept,     // on_notify_failed(): that status does not end a subscription
+  unknown,  // no live subscription has that id (never one, or already ended): nothing done
+};
+
+// Whether the final status of a failed NOTIFY ends its subscription
+// (RFC 6665 §4.2.2). A stack reports a NOTIFY's transaction timeout (Timer F)
+// as 408, as RFC 3261 §8.1.3.1 has it.
+//   481                 MUST remove the subscription (RFC 6665 §4.2.2).
+//   408                 Timer F: SHOULD remove it (RFC 6665 §4.2.2). A 408
+//                       a proxy sends affects only the transaction in RFC
+//                       5057 §5.1, but stacks give both the same code and
+//                       a watcher that stopped answering is the common case
+//                       (OpenSIPS presence also drops the subscription).
+//   404 410 416 480     the dialog is gone (RFC 5057 §5.1); with 405 489 501
+//   482-485 604         (the usage is gone) this is the set RFC 6665 §4.1.2.2
+//                       ends a subscription on for a refresh's response: the
+//                       notifier reads its NOTIFY's answer the same way.
+// Everything else (401/407 ask for credentials, 491, 500, 503 and the other
+// 3xx-6xx) affects only that NOTIFY's transaction (RFC 5057 §5.1): the
+// subscription stays, and its next NOTIFY or its expiry settles it. 1xx and
+// 2xx are not failures.
+constexpr bool notify_failure_ends_subscription(std::uint16_t status) noexcept {
+  switch (status) {
+    case 404: case 405: case 408: case 410: case 416: case 480: case 481: case 482: case 483: case 484: case 485:
+    case 489: case 501: case 604:
+      return true;
+    default:
+      return false;
+  }
+}
+// ---- end of ending subscriptions: outcomes ---------------------------------
 
 template <class Policies = default_policies>
 class basic_server {
@@ -347,12 +388,92 @@ class basic_server {
   }
   // ---- end of shared storage ------------------------------------------------
 
+  // ---- Ending subscriptions (RFC 6665 §4.2.2) --------------------------------
+  // The server ends subscription `id` of its own accord (RFC 6665 §4.2.2
+  // lets a notifier do so at any time): its terminated NOTIFY with
+  // `reason`, its timer cancelled, and for a line-seize its appearance back
+  // to idle when the seize still holds it (under the dialect's rules a call
+  // may have taken the appearance over; then it stays) and the line's
+  // call-info watchers NOTIFYed. RFC 6665 §4.1.3 tells the watcher what to
+  // do: deactivated (a node shutting down or moving it) and timeout:
+  // resubscribe at once; probation, giveup: later; rejected, noresource,
+  // invariant: not. The notify effect carries no retry-after.
+  // event_reason::extension has no token to write: a bare `terminated` is
+  // sent instead.
+  template <effect_sink Out>
+  subscription_end end_subscription(subscription_id id, event_reason reason, Out&& out) {
+    collect_garbage();
+    subscription* s = storage_.find_subscription(id);
+    if (s == nullptr) return subscription_end::unknown;
+    end_subscription(*s, writable_reason(reason), true, true, out);
+    return subscription_end::ended;
+  }
+
+  // The stack reports that a NOTIFY to subscription `id` failed with final
+  // status `status` (408 for a transaction timeout). When the status ends the
+  // subscription (notify_failure_ends_subscription()), it is removed without
+  // another NOTIFY (its dialog, or its usage, is gone): timer cancelled, a
+  // seize released as above and the line's other watchers NOTIFYed. Any other
+  // status keeps it (subscription_end::kept) and changes nothing. The failure
+  // of a terminated NOTIFY finds the subscription already gone: unknown.
+  template <effect_sink Out>
+  subscription_end on_notify_failed(subscription_id id, std::uint16_t status, Out&& out) {
+    collect_garbage();
+    subscription* s = storage_.find_subscription(id);
+    if (s == nullptr) return subscription_end::unknown;
+    if (!notify_failure_ends_subscription(status)) return subscription_end::kept;
+    end_subscription(*s, std::nullopt, false, true, out);
+    return subscription_end::ended;
+  }
+
+  // Ends every subscription (a clean shutdown: reason deactivated lets each
+  // watcher resubscribe at once, RFC 6665 §4.1.3, to whichever node takes
+  // over). Line by line, the seizes are released first, so every terminated
+  // NOTIFY shows the line as it is left and no watcher gets an active NOTIFY
+  // just before its terminated one. Returns how many subscriptions ended.
+  template <effect_sink Out>
+  std::size_t end_all_subscriptions(event_reason reason, Out&& out) {
+    collect_garbage();
+    std::vector<std::string> uris;
+    storage_.for_each_line([&](line_record const& r) {
+      if (!r.watchers.empty()) uris.emplace_back(r.state.uri());
+    });
+    std::optional<event_reason> const why = writable_reason(reason);
+    std::size_t n = 0;
+    for (std::string const& uri : uris) {
+      line_record* rec = storage_.find_line(uri);
+      if (rec == nullptr) continue;
+      std::vector<subscription_id> const ids = rec->watchers;
+      for (subscription_id id : ids) {
+        subscription const* s = storage_.find_subscription(id);
+        if (s == nullptr || s->event != event_package::line_seize || s->seized_index == 0) continue;
+        std::uint32_t const index = s->seized_index;
+        state_change const c{transition::applied, rec->state.state_of(index), appearance_state::idle};
+        if (rec->state.release_if_driven_by(index, {driver_kind::seize, id}))
+          changed(*rec, index, c, driver_kind::seize, out);
+      }
+      for (subscription_id id : ids)
+        if (subscription* s = storage_.find_subscription(id)) {
+          end_subscription(*s, why, true, true, out);
+          ++n;
+        }
+    }
+    return n;
+  }
+  // ---- end of ending subscriptions --------------------------------------------
+
   // Convenience forms that collect the effects in a vector.
   effect_list on_subscribe(subscribe_request const& r) { return collect([&](effect_list& o) { on_subscribe(r, o); }); }
   effect_list on_publish(publish_request const& r) { return collect([&](effect_list& o) { on_publish(r, o); }); }
   effect_list on_timer(timer_id t) { return collect([&](effect_list& o) { on_timer(t, o); }); }
 
  private:
+  // ---- Ending subscriptions: helper ------------------------------------------
+  static constexpr std::optional<event_reason> writable_reason(event_reason r) noexcept {
+    return r == event_reason::extension ? std::nullopt : std::optional<event_reason>(r);
+  }
+  // ---- end of ending subscriptions: helper ------------------------------------
+
   struct seize_outcome {
     std::uint16_t code = 0;  // 0: go ahead with `index`
     std::string_view reason{};
