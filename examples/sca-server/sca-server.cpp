@@ -238,7 +238,7 @@ std::string parse_failure(std::string_view header, callinfo::parse_error const& 
   return std::string(header) + ": " + std::string(callinfo::name(e.code)) + " at offset " + std::to_string(e.offset);
 }
 
-// Allow-Events lists event types without parameters (RFC 6665 §7.2.2), so
+// Allow-Events lists event types without parameters (RFC 6665 §8.4), so
 // the RFC 7463 package appears as "dialog" (served as Event: dialog;shared).
 constexpr char const* allow_subscribe_events = "Allow-Events: call-info, line-seize, dialog\r\n";
 #if SCA_SERVER_DIALOG_INFO
@@ -249,9 +249,9 @@ constexpr char const* allow_publish_events = "Allow-Events: call-info\r\n";
 
 constexpr std::string_view dialog_info_type = "application/dialog-info+xml";
 
-// A SUBSCRIBE without Accept takes the package's default body type (RFC
-// 6665 §7.2.1, application/dialog-info+xml for RFC 4235); with Accept, one
-// of its types (or a wildcard covering it) must be that one.
+// A SUBSCRIBE without Accept takes the package's default body type
+// (application/dialog-info+xml for RFC 4235's dialog package); with Accept,
+// one of its types (or a wildcard covering it) must be that one.
 bool accepts_dialog_info(sip_t const* sip) {
   if (sip->sip_accept == nullptr) return true;
   for (sip_accept_t const* a = sip->sip_accept; a != nullptr; a = a->ac_next) {
@@ -1065,7 +1065,7 @@ class sca_server final : public sca_host {
       r.event = callinfo::event_package::dialog_shared;
     else
       return reply(irq, 489, "Bad Event", allow_subscribe_events);
-    // RFC 6665 §4.1.3 / RFC 3261 §21.4.7: no body the watcher takes, 406.
+    // No body type the watcher takes: 406 (RFC 3261 §21.4.7).
     if (r.event == callinfo::event_package::dialog_shared && !accepts_dialog_info(sip))
       return reply(irq, 406, "Not Acceptable", "Accept: application/dialog-info+xml\r\n");
 
