@@ -8,6 +8,10 @@
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
 //                                               refreshes / unsubscribes in it)
 //   PUBLISH     Event: call-info               (RFC 3903, third-party state)
+//   SUBSCRIBE   Event: dialog;shared           (RFC 7463 watchers: NOTIFYs
+//                                               carry write_dialog_info())
+//   PUBLISH     Event: dialog;shared           (RFC 7463 dialog-info bodies,
+//                                               with pugixml only)
 // with a callinfo::basic_server. The requests' Event, Expires, Call-Info and
 // SIP-If-Match headers are read from the raw message text with the
 // library's parsers; the server's effects become SIP:
@@ -42,6 +46,19 @@
 // (drained every loop step, 100 ms); expiry runs through expire_due() once
 // a second instead of one su_timer per subscription. Dialog ids carry the
 // node number so calls through different servers never share one.
+//
+// RFC 7463 phones: a SUBSCRIBE with Event: dialog;shared (its Accept, when
+// present, must admit application/dialog-info+xml, else 406) is served by
+// the same basic_server beside the call-info watchers; each of its NOTIFYs
+// carries Content-Type: application/dialog-info+xml and the whole line as
+// write_dialog_info() renders it (full state, the notify's version). Built
+// with pugixml (SCA_SERVER_DIALOG_INFO), a PUBLISH with Event: dialog;shared
+// and an application/dialog-info+xml body (parse_dialog_info()) drives the
+// line like a call-info PUBLISH; a body the parser refuses gets 400 with a
+// Warning naming the error and its byte offset, another Content-Type 415.
+// Without pugixml that PUBLISH gets 489: RFC 3903 §6 step 2 answers 489 for
+// an event package the ESC does not accept publications for, and 415 is for
+// a body type of a package it does accept.
 //
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
@@ -88,6 +105,10 @@
 #include <callinfo/syntax/event.hpp>
 #if SCA_SERVER_REDIS
 #include <callinfo/redis/shared_server.hpp>
+#endif
+#include <callinfo/dialog_info/build.hpp>
+#if SCA_SERVER_DIALOG_INFO
+#include <callinfo/dialog_info/parse.hpp>
 #endif
 
 #include <fcntl.h>
@@ -215,6 +236,30 @@ std::string aor(url_t const* u) {
 
 std::string parse_failure(std::string_view header, callinfo::parse_error const& e) {
   return std::string(header) + ": " + std::string(callinfo::name(e.code)) + " at offset " + std::to_string(e.offset);
+}
+
+// Allow-Events lists event types without parameters (RFC 6665 §8.4), so
+// the RFC 7463 package appears as "dialog" (served as Event: dialog;shared).
+constexpr char const* allow_subscribe_events = "Allow-Events: call-info, line-seize, dialog\r\n";
+#if SCA_SERVER_DIALOG_INFO
+constexpr char const* allow_publish_events = "Allow-Events: call-info, dialog\r\n";
+#else
+constexpr char const* allow_publish_events = "Allow-Events: call-info\r\n";
+#endif
+
+constexpr std::string_view dialog_info_type = "application/dialog-info+xml";
+
+// A SUBSCRIBE without Accept takes the package's default body type
+// (application/dialog-info+xml for RFC 4235's dialog package); with Accept,
+// one of its types (or a wildcard covering it) must be that one.
+bool accepts_dialog_info(sip_t const* sip) {
+  if (sip->sip_accept == nullptr) return true;
+  for (sip_accept_t const* a = sip->sip_accept; a != nullptr; a = a->ac_next) {
+    if (a->ac_type == nullptr) continue;
+    std::string_view const t = a->ac_type;
+    if (iequals(t, dialog_info_type) || iequals(t, "application/*") || t == "*/*") return true;
+  }
+  return false;
 }
 
 // The header block of a builder, without Content-Length (nta writes it).
@@ -499,7 +544,7 @@ class sca_server final : public sca_host {
       status = publish(irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_options && magic.subscription == 0 &&
                !routed(sip)) {
-      status = reply(irq, 200, "OK", "Allow-Events: call-info, line-seize\r\n");
+      status = reply(irq, 200, "OK", allow_subscribe_events);
     } else if (magic.subscription == 0 && proxied(sip)) {
       status = proxy(irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_ack) {
@@ -1007,7 +1052,7 @@ class sca_server final : public sca_host {
     if (refused_bad_headers(irq, sip)) return 0;
     // RFC 6665 §4.2: Event is required; the package decides everything else.
     std::optional<std::string> const event = event_text(sip);
-    if (!event) return reply(irq, 489, "Bad Event", "Allow-Events: call-info, line-seize\r\n");
+    if (!event) return reply(irq, 489, "Bad Event", allow_subscribe_events);
     auto const ev = callinfo::parse_event(*event);
     if (!ev) return bad_request(irq, parse_failure("Event", ev.error()));
     callinfo::subscribe_request r;
@@ -1016,8 +1061,13 @@ class sca_server final : public sca_host {
       r.event = callinfo::event_package::call_info;
     else if (package == "line-seize")
       r.event = callinfo::event_package::line_seize;
+    else if (callinfo::to_event_package(*ev) == callinfo::event_package::dialog_shared)
+      r.event = callinfo::event_package::dialog_shared;
     else
-      return reply(irq, 489, "Bad Event", "Allow-Events: call-info, line-seize\r\n");
+      return reply(irq, 489, "Bad Event", allow_subscribe_events);
+    // No body type the watcher takes: 406 (RFC 3261 §21.4.7).
+    if (r.event == callinfo::event_package::dialog_shared && !accepts_dialog_info(sip))
+      return reply(irq, 406, "Not Acceptable", "Accept: application/dialog-info+xml\r\n");
 
     std::optional<std::string> const expires = expires_text(sip);
     if (expires) {
@@ -1059,10 +1109,16 @@ class sca_server final : public sca_host {
   int publish(nta_incoming_t* irq, sip_t const* sip) {
     if (refused_bad_headers(irq, sip)) return 0;
     std::optional<std::string> const event = event_text(sip);
-    if (!event) return reply(irq, 489, "Bad Event", "Allow-Events: call-info\r\n");
+    if (!event) return reply(irq, 489, "Bad Event", allow_publish_events);
     auto const ev = callinfo::parse_event(*event);
     if (!ev) return bad_request(irq, parse_failure("Event", ev.error()));
-    if (ev->type.text != "call-info") return reply(irq, 489, "Bad Event", "Allow-Events: call-info\r\n");
+    bool const dialog_info = callinfo::to_event_package(*ev) == callinfo::event_package::dialog_shared;
+    if (ev->type.text != "call-info" && !dialog_info) return reply(irq, 489, "Bad Event", allow_publish_events);
+#if !SCA_SERVER_DIALOG_INFO
+    // No dialog-info body can be read without pugixml: the package is not
+    // accepted for publication (RFC 3903 §6 step 2).
+    if (dialog_info) return reply(irq, 489, "Bad Event", allow_publish_events);
+#endif
 
     callinfo::publish_request r;
     std::optional<std::string> const expires = expires_text(sip);
@@ -1084,6 +1140,29 @@ class sca_server final : public sca_host {
       if (!ci) return bad_request(irq, parse_failure("Call-Info", ci.error()));
       r.call_info = *ci;
     }
+#if SCA_SERVER_DIALOG_INFO
+    // RFC 7463 §5.2: the state is the body's appearances; a refresh (SIP-If-Match,
+    // no body) leaves r.dialogs empty like a call-info refresh without Call-Info.
+    callinfo::dialog_info_document body;
+    if (dialog_info) {
+      r.event = callinfo::event_package::dialog_shared;
+      if (sip->sip_payload != nullptr && sip->sip_payload->pl_len != 0) {
+        if (sip->sip_content_type == nullptr || sip->sip_content_type->c_type == nullptr ||
+            !iequals(sip->sip_content_type->c_type, dialog_info_type))
+          return reply(irq, 415, "Unsupported Media Type", "Accept: application/dialog-info+xml\r\n");
+        std::string_view const text(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+        if (auto const e = callinfo::parse_dialog_info(text, body); !e) {
+          std::string const why = "dialog-info body: " + std::string(callinfo::name(e.code)) + " at offset " +
+                                  std::to_string(e.offset);
+          log_line("bad request: " + why);
+          return reply(irq, 400, "Bad Request", "Warning: 399 sca-server \"" + why + "\"\r\n");
+        }
+        r.dialogs = body.appearances();
+        trace_line("PUBLISH dialog-info version " + std::to_string(body.version()) + ", " +
+                   std::to_string(body.appearances().size()) + " appearance(s)");
+      }
+    }
+#endif
     std::string const line = aor(sip->sip_request->rq_url);
     r.line = line;
     incoming in{irq, sip};
@@ -1174,12 +1253,29 @@ class sca_server final : public sca_host {
     }
     headers = without_content_length(std::move(headers));
     std::string const call_info = take_call_info(headers);
+    // dialog;shared: the headers end with Content-Type; the body is the whole
+    // line as dialog-info, full state (RFC 7463 §5.2); nta writes its Content-Length.
+    std::string body;
+    if (n.event == callinfo::event_package::dialog_shared) {
+      callinfo::string_sink body_sink(body);
+      if (callinfo::build_result const b = callinfo::write_dialog_info(n, body_sink); !b) {
+        log_line("NOTIFY of subscription " + std::to_string(n.subscription) + " has no dialog-info body: " +
+                 std::string(callinfo::describe(b.code)));
+        ++counters_.notify_not_sent;
+        return;
+      }
+    }
     nta_outgoing_t* orq = nta_outgoing_tcreate(
         s.leg, notify_callback, &s.magic, nullptr, SIP_METHOD_NOTIFY, nullptr,
         SIPTAG_CONTACT(nta_agent_contact(agent_)), SIPTAG_HEADER_STR(headers.c_str()),
-        TAG_IF(!call_info.empty(), SIPTAG_UNKNOWN_STR(call_info.c_str())), TAG_END());
+        TAG_IF(!call_info.empty(), SIPTAG_UNKNOWN_STR(call_info.c_str())),
+        TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())), TAG_END());
     trace_line("send NOTIFY subscription " + std::to_string(n.subscription) + " cseq " +
-             std::to_string(nta_leg_get_seq(s.leg)) + " | " + headers + call_info + (orq ? "" : " (not sent)"));
+             std::to_string(nta_leg_get_seq(s.leg)) + " | " + headers + call_info +
+             (n.event == callinfo::event_package::dialog_shared
+                  ? " | dialog-info version " + std::to_string(n.version) + ", " + std::to_string(body.size()) + " bytes"
+                  : std::string()) +
+             (orq ? "" : " (not sent)"));
     if (orq != nullptr) {
       ++s.pending_notifies;
       ++counters_.notify_sent;
