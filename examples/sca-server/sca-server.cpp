@@ -563,18 +563,56 @@ class sca_server final : public sca_host {
     trace_line("recv " + std::to_string(status) + " to NOTIFY of subscription " + std::to_string(magic.subscription));
     ++(status < 300 ? counters_.notify_2xx : counters_.notify_failed);
     nta_outgoing_destroy(orq);
-    auto it = subscriptions_.find(magic.subscription);
+    callinfo::subscription_id const id = magic.subscription;
+    auto it = subscriptions_.find(id);
     if (it == subscriptions_.end()) return;
-    subscription& s = *it->second;
-    if (s.pending_notifies > 0) --s.pending_notifies;
+    if (it->second->pending_notifies > 0) --it->second->pending_notifies;
     if (status >= 300) {
-      // RFC 6665 §4.2.2: a failed NOTIFY ends the subscription at the
-      // notifier. The presence server has no call for that yet; the
-      // subscription ends at its expiry.
-      log_line("NOTIFY of subscription " + std::to_string(magic.subscription) + " failed with " +
-               std::to_string(status));
+      log_line("NOTIFY of subscription " + std::to_string(id) + " failed with " + std::to_string(status));
+      // RFC 6665 §4.2.2: a NOTIFY failing with 481, a timeout (nta reports
+      // 408) or another dialog-ending code ends the subscription at the
+      // notifier, with no further NOTIFY; a seize it held is released and
+      // the line's watchers told. With --redis the subscription lives in the
+      // shared state and ends at its expiry.
+      if (!sharing()) {
+        auto const end = server_.on_notify_failed(id, static_cast<std::uint16_t>(status),
+                                                  [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+        if (end == callinfo::subscription_end::ended) {
+          log_line("subscription " + std::to_string(id) + " removed after its NOTIFY failed");
+          if (auto const gone = subscriptions_.find(id); gone != subscriptions_.end()) gone->second->terminated = true;
+        }
+      }
+      it = subscriptions_.find(id);  // carry_out may have changed the map
+      if (it == subscriptions_.end()) return;
     }
-    if (s.terminated && s.pending_notifies == 0) forget(it);
+    if (it->second->terminated && it->second->pending_notifies == 0) forget(it);
+  }
+
+  // Whether the state is shared through Redis (--redis).
+  bool sharing() const noexcept {
+#if SCA_SERVER_REDIS
+    return shared_ != nullptr;
+#else
+    return false;
+#endif
+  }
+
+  // A clean stop without a state file (RFC 6665 §4.2.2): every subscription
+  // ends with reason=deactivated, so watchers subscribe again at once (to
+  // this server restarted, or another); the NOTIFYs' transactions get up to
+  // `wait_ms` to finish. Returns how many subscriptions ended.
+  std::size_t deactivate_all(unsigned wait_ms) {
+    if (sharing()) return 0;
+    std::size_t const n = server_.end_all_subscriptions(callinfo::event_reason::deactivated,
+                                                        [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+    for (unsigned waited = 0; waited < wait_ms && pending_notifies() != 0; waited += 20) su_root_step(root_, 20);
+    return n;
+  }
+
+  std::size_t pending_notifies() const {
+    std::size_t n = 0;
+    for (auto const& [id, s] : subscriptions_) n += s->pending_notifies;
+    return n;
   }
 
   // ---- Timers ------------------------------------------------------------
@@ -1428,7 +1466,11 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
   }
   log_line("shutting down");
   int status = 0;
-  if (!state_file.empty()) {
+  if (state_file.empty()) {
+    // Without a state file nothing survives the stop: tell the watchers.
+    if (std::size_t const n = server.deactivate_all(500); n != 0)
+      log_line("ended " + std::to_string(n) + " subscriptions (reason=deactivated)");
+  } else {
     std::string const text = server.state();
     if (std::optional<std::string> const error = write_atomically(state_file, text)) {
       log_line("state not saved: " + *error);
