@@ -19,22 +19,15 @@
 #include <system_error>
 #include <vector>
 
+#include "../support/busy_line.hpp"
 #include "../support/counting_new.hpp"
 
 TEST_CASE("allocation: every builder writes into a fixed_sink without allocating") {
   using callinfo::appearance_state;
   // The line is set up (and allocates) before counting starts.
-  std::vector<callinfo::appearance> busy;
-  for (std::uint32_t i = 1; i <= 8; ++i) {
-    callinfo::appearance a;
-    a.index = i;
-    a.state = callinfo::all_appearance_states[1 + i % 6];
-    a.remote = i % 2 ? "\"Alice \\\"A\\\" Smith\" <sip:alice@example.com>" : "sip:callee@127.0.0.1";
-    busy.push_back(a);
-  }
-  busy.push_back(busy.back());
-  busy.back().index = 9;
-  busy.back().remote = std::string(700, 'r');  // longer than the staging buffer
+  // (the last remote is longer than the staging buffer)
+  std::vector<callinfo::appearance> const busy =
+      callinfo::test::busy_appearances("\"Alice \\\"A\\\" Smith\" <sip:alice@example.com>", 'r');
   callinfo::line_view line;
   line.uri = "sip:bob@example.com";
   line.busy = busy;

@@ -9,20 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "../support/busy_line.hpp"
 #include "../support/counting_new.hpp"
 
 TEST_CASE("allocation: the dialog-info builder writes into a fixed_sink without allocating") {
-  std::vector<callinfo::appearance> busy;
-  for (std::uint32_t i = 1; i <= 8; ++i) {
-    callinfo::appearance a;
-    a.index = i;
-    a.state = callinfo::all_appearance_states[1 + i % 6];
-    a.remote = i % 2 ? "\"Alice \\\"A\\\" & Smith\" <sip:alice@example.com>" : "sip:callee@127.0.0.1";
-    busy.push_back(a);
-  }
-  busy.push_back(busy.back());
-  busy.back().index = 9;
-  busy.back().remote = std::string(700, '&');  // longer than the staging buffer, escaped 5x
+  // the last remote is longer than the staging buffer, and escaped 5x
+  std::vector<callinfo::appearance> const busy =
+      callinfo::test::busy_appearances("\"Alice \\\"A\\\" & Smith\" <sip:alice@example.com>", '&');
   callinfo::notify n;
   n.event = callinfo::event_package::dialog_shared;
   n.line.uri = "sip:bob@example.com";

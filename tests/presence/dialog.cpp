@@ -91,9 +91,6 @@ TEST_CASE("appearance-index 0 or above the limit is refused") {
 }
 
 TEST_CASE("a new remote party alone is NOTIFYed where the format shows it (appearance-uri)") {
-  struct kamailio : default_policies {
-    using dialect = broadworks_dialect;
-  };
   harness<kamailio> k;
   k.subscribe(event_package::call_info, "sip:w@x");
   k.dialog(5, dialog_side::caller, dialog_phase::early, 1, "<sip:carol@example.com>");

@@ -6,12 +6,6 @@ using namespace callinfo;
 using namespace callinfo::test;
 
 namespace {
-struct kamailio : default_policies {
-  using dialect = broadworks_dialect;
-};
-struct opensips : default_policies {
-  using dialect = opensips_dialect;
-};
 
 template <class T>
 std::size_t count_for(effect_list const& l, subscription_id id) {

@@ -368,12 +368,6 @@ struct explorer {
   }
 };
 
-struct opensips : default_policies {
-  using dialect = opensips_dialect;
-};
-struct kamailio : default_policies {
-  using dialect = broadworks_dialect;
-};
 
 }  // namespace
 
@@ -383,11 +377,11 @@ TEST_CASE("exploration: default dialect, 400k random events, invariants after ea
 }
 
 TEST_CASE("exploration: OpenSIPS dialect, 400k random events, invariants after each") {
-  explorer<opensips> x(7);
+  explorer<test::opensips> x(7);
   x.walk(400000);
 }
 
 TEST_CASE("exploration: BroadWorks/Kamailio dialect, 400k random events, invariants after each") {
-  explorer<kamailio> x(42);
+  explorer<test::kamailio> x(42);
   x.walk(400000);
 }

@@ -5,15 +5,6 @@
 using namespace callinfo;
 using namespace callinfo::test;
 
-namespace {
-struct kamailio : default_policies {
-  using dialect = broadworks_dialect;
-};
-struct opensips : default_policies {
-  using dialect = opensips_dialect;
-};
-}  // namespace
-
 TEST_CASE("line-seize success: 200, the seizer's NOTIFY names the index, every call-info watcher sees seized") {
   harness<> h;
   h.subscribe(event_package::call_info, "sip:watcher@x");

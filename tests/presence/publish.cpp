@@ -5,12 +5,6 @@
 using namespace callinfo;
 using namespace callinfo::test;
 
-namespace {
-struct opensips : default_policies {
-  using dialect = opensips_dialect;
-};
-}  // namespace
-
 TEST_CASE("seed call flow: SUBSCRIBE, PUBLISH alerting, PUBLISH active; the watcher sees each state") {
   harness<> h;
   h.subscribe(event_package::call_info, "sip:watcher@example.com");

@@ -17,6 +17,14 @@ namespace callinfo::test {
 
 inline constexpr std::string_view bob = "sip:bob@example.com";
 
+// The two peers' dialects, as the suites name them.
+struct kamailio : default_policies {
+  using dialect = broadworks_dialect;
+};
+struct opensips : default_policies {
+  using dialect = opensips_dialect;
+};
+
 template <class Policies = default_policies>
 struct harness {
   basic_server<Policies> server;
