@@ -44,7 +44,7 @@ inline bool has_ctl(std::string_view v) noexcept {
 inline std::vector<appearance> busy_of(dialog_info_document const& doc) {
   std::vector<appearance> busy;
   for (appearance_update const& u : doc.appearances()) {
-    if (u.state == appearance_state::idle) continue;
+    if (u.state == appearance_state::idle || u.index == 0) continue;  // index 0: the server assigns one
     appearance a;
     a.index = u.index;
     a.state = u.state;
@@ -79,10 +79,21 @@ inline void run_dialog_info(std::string_view in) {
   dialog_info_limits const defaults;
   std::vector<bool> seen(defaults.max_appearance + 1);
   for (appearance_update const& u : doc.appearances()) {
-    require(u.index >= 1 && u.index <= defaults.max_appearance && !seen[u.index]);
-    seen[u.index] = true;
+    require(!u.dialog.empty());
+    if (u.index == 0) {  // a dialog without sa:appearance: one update per such dialog
+      bool found = false;
+      for (dialog_info_dialog const& d : doc.dialogs()) found = found || (!d.appearance && d.id == u.dialog);
+      require(found);
+    } else {
+      require(u.index <= defaults.max_appearance && !seen[u.index]);
+      seen[u.index] = true;
+    }
     require(static_cast<std::size_t>(u.state) < appearance_state_count);
     require(!has_ctl(u.remote));
+    // RFC 7463 §5.2 sa:joined-dialog / sa:replaced-dialog: all three parts, no control byte.
+    for (std::optional<dialog_ref> const& r : {u.joined, u.replaced})
+      if (r)
+        for (std::string_view v : {r->call_id, r->local_tag, r->remote_tag}) require(!v.empty() && !has_ctl(v));
   }
 
   // build -> parse -> build.

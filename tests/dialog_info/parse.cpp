@@ -44,7 +44,7 @@ std::vector<update> updates_of(callinfo::dialog_info_document const& doc) {
 std::string rebuild(callinfo::dialog_info_document const& doc, std::uint32_t version) {
   std::vector<callinfo::appearance> busy;
   for (auto const& u : doc.appearances()) {
-    if (u.state == appearance_state::idle) continue;
+    if (u.state == appearance_state::idle || u.index == 0) continue;
     callinfo::appearance a;
     a.index = u.index;
     a.state = u.state;
@@ -94,7 +94,11 @@ TEST_CASE("RFC 4235 §4.4: the sample body parses (no shared appearance in it)")
   CHECK(doc.dialogs()[0].facts.dialog == callinfo::dialog_state::trying);
   CHECK(doc.dialogs()[0].facts.direction == callinfo::dialog_direction::initiator);
   CHECK_FALSE(doc.dialogs()[0].appearance.has_value());
-  CHECK(doc.appearances().empty());
+  // RFC 7463 §5.2: no sa:appearance, so an update with index 0 (the server assigns one).
+  REQUIRE(doc.appearances().size() == 1);
+  CHECK(doc.appearances()[0].index == 0);
+  CHECK(doc.appearances()[0].dialog == "as7d900as8");
+  CHECK(doc.appearances()[0].state == callinfo::to_appearance_state(doc.dialogs()[0].facts));
 }
 
 TEST_CASE("RFC 4235 §5: identities, targets and +sip.rendering=yes") {
@@ -234,7 +238,8 @@ TEST_CASE("dialog-info refused: bad dialogs, at the offending element") {
   // An sa: element in the wrong namespace is not an appearance: skipped.
   callinfo::dialog_info_document doc;
   REQUIRE(callinfo::parse_dialog_info(head + "<dialog id=\"a\"><state>trying</state><appearance>x</appearance></dialog></dialog-info>", doc).ok());
-  CHECK(doc.appearances().empty());
+  REQUIRE(doc.appearances().size() == 1);
+  CHECK(doc.appearances()[0].index == 0);
 }
 
 TEST_CASE("dialog-info refused: DOCTYPE and entity declarations, before pugixml sees them") {
@@ -310,4 +315,76 @@ TEST_CASE("RFC 7463 bridge: a dialog;shared PUBLISH drives the line a call-info 
   CHECK(n->line.busy[1].state == appearance_state::alerting);
   CHECK(n->line.busy[1].remote == "\"Dave\" <sip:dave@example.org>");
   CHECK(n->line.busy[2].state == appearance_state::held_private);
+}
+
+TEST_CASE("RFC 7463 §5.2: a dialog without sa:appearance is an update with index 0 and its dialog id, for the server to assign") {
+  callinfo::dialog_info_document doc;
+  std::string const b = head +
+                        "<dialog id=\"with\"><state>confirmed</state><sa:appearance>2</sa:appearance></dialog>"
+                        "<dialog id=\"without\" direction=\"recipient\"><state>early</state>"
+                        "<remote><identity display=\"Dave\">sip:dave@example.org</identity></remote></dialog>"
+                        "<dialog id=\"gone\"><state>terminated</state></dialog></dialog-info>";
+  REQUIRE(callinfo::parse_dialog_info(b, doc).ok());
+  CHECK(updates_of(doc) == std::vector<update>{{2, appearance_state::active, ""},
+                                               {0, appearance_state::alerting, "\"Dave\" <sip:dave@example.org>"},
+                                               {0, appearance_state::idle, ""}});
+  CHECK(doc.appearances()[1].dialog == "without");
+  CHECK(doc.appearances()[2].dialog == "gone");
+  // The builder's round trip leaves index-0 updates out: they are not on the line yet.
+  CHECK(rebuild(doc, 1).find("<sa:appearance>2</sa:appearance>") != std::string::npos);
+
+  // The server gives "without" the lowest idle appearance: 1.
+  callinfo::server s;
+  callinfo::publish_request p;
+  p.event = callinfo::event_package::dialog_shared;
+  p.line = doc.entity();
+  p.dialogs = doc.appearances();
+  auto const fx = s.on_publish(p);
+  REQUIRE(!fx.items.empty());
+  CHECK(std::get<callinfo::response>(fx.items[0]).code == 200);
+  CHECK(s.line(doc.entity()).busy.size() == 2);
+  CHECK(s.line(doc.entity()).busy[0].index == 1);
+  CHECK(s.line(doc.entity()).busy[0].state == appearance_state::alerting);
+  CHECK(s.first_idle_appearance(doc.entity()) == 3);
+}
+
+TEST_CASE("RFC 7463 §5.2: sa:joined-dialog and sa:replaced-dialog are read, their three attributes required") {
+  callinfo::dialog_info_document doc;
+  std::string const b = head +
+                        "<dialog id=\"j\"><state>confirmed</state><sa:appearance>1</sa:appearance>"
+                        "<sa:joined-dialog call-id=\"c1@x\" local-tag=\"lt1\" remote-tag=\"rt1\"/>"
+                        "<sa:joined-dialog call-id=\"c9@x\" local-tag=\"lt9\" remote-tag=\"rt9\"/></dialog>"
+                        "<dialog id=\"r\"><state>trying</state>"
+                        "<sa:replaced-dialog call-id=\"c2@x\" local-tag=\"lt2\" remote-tag=\"rt2\"/></dialog></dialog-info>";
+  REQUIRE(callinfo::parse_dialog_info(b, doc).ok());
+  REQUIRE(doc.dialogs().size() == 2);
+  REQUIRE(doc.dialogs()[0].joined.has_value());
+  CHECK(doc.dialogs()[0].joined->call_id == "c1@x");  // the first one
+  CHECK(doc.dialogs()[0].joined->local_tag == "lt1");
+  CHECK(doc.dialogs()[0].joined->remote_tag == "rt1");
+  CHECK_FALSE(doc.dialogs()[0].replaced.has_value());
+  REQUIRE(doc.dialogs()[1].replaced.has_value());
+  CHECK(doc.dialogs()[1].replaced->call_id == "c2@x");
+  CHECK(doc.dialogs()[1].replaced->remote_tag == "rt2");
+  REQUIRE(doc.appearances().size() == 2);
+  REQUIRE(doc.appearances()[0].joined.has_value());
+  CHECK(doc.appearances()[0].joined->local_tag == "lt1");
+  REQUIRE(doc.appearances()[1].replaced.has_value());
+  CHECK(doc.appearances()[1].replaced->local_tag == "lt2");
+  CHECK_FALSE(doc.appearances()[1].joined.has_value());
+
+  // Refused at the element: a missing, misspelt, empty or control-bearing attribute.
+  auto const at = [](std::string_view body, std::string_view what) { return static_cast<std::uint32_t>(body.find(what)); };
+  for (std::string const attrs : {"local-tag=\"a\" remote-tag=\"b\"", "callid=\"c\" local-tag=\"a\" remote-tag=\"b\"",
+                                  "call-id=\"c\" localtag=\"a\" remote-tag=\"b\"", "call-id=\"c\" local-tag=\"a\"",
+                                  "call-id=\"c\" local-tag=\"\" remote-tag=\"b\"", "call-id=\"c&#10;\" local-tag=\"a\" remote-tag=\"b\""}) {
+    for (std::string const el : {"sa:joined-dialog", "sa:replaced-dialog"}) {
+      std::string const bad =
+          head + "<dialog id=\"a\"><state>trying</state><" + el + " " + attrs + "/></dialog></dialog-info>";
+      check_refused(bad, dialog_info_errc::bad_dialog_ref, at(bad, "<" + el));
+    }
+  }
+  // Outside the sa namespace: not RFC 7463's element, read past.
+  REQUIRE(callinfo::parse_dialog_info(head + "<dialog id=\"a\"><state>trying</state><joined-dialog/></dialog></dialog-info>", doc).ok());
+  CHECK_FALSE(doc.dialogs()[0].joined.has_value());
 }

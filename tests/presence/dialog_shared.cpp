@@ -173,3 +173,63 @@ TEST_CASE("RFC 7463 §5.1: the Event header names the package the server serves"
   CHECK_FALSE(pkg("Call-Info").has_value());  // packages compare exactly (RFC 6665 §8.2.1)
   CHECK_FALSE(pkg("presence").has_value());
 }
+
+TEST_CASE("RFC 7463 appearance agent: a dialog PUBLISHed without sa:appearance gets the lowest idle appearance") {
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:broadworks@example.com");
+  subscription_id const ci = h.reply().subscription;
+  h.subscribe(event_package::dialog_shared, "sip:rfc7463@example.com");
+  subscription_id const ds = h.reply().subscription;
+  h.dialog(9, dialog_side::callee, dialog_phase::confirmed, 1, "sip:carol@example.com");  // 1 is busy
+
+  // Two dialogs without an appearance, one naming 2: they get 3 and 4.
+  std::array<appearance_update, 3> const body{{{0, appearance_state::progressing, "sip:dave@example.org", "d1"},
+                                               {2, appearance_state::seized, {}, "d2"},
+                                               {0, appearance_state::alerting, {}, "d3"}}};
+  publish_dialogs(h, body);
+  REQUIRE(h.reply().code == 200);
+  std::string const etag(h.reply().etag);
+  REQUIRE(h.notifies(ci).size() == 1);
+  REQUIRE(h.notifies(ds).size() == 1);
+  CHECK(h.states(h.notifies(ci)[0].line) == "1=active 2=seized 3=progressing 4=alerting");
+  CHECK(h.states(h.notifies(ds)[0].line) == "1=active 2=seized 3=progressing 4=alerting");
+  CHECK(h.notifies(ds)[0].line.busy[2].remote == "sip:dave@example.org");
+
+  // The dialog call frees 1; a modify still without appearances: the known
+  // dialogs keep theirs, a new one takes the lowest idle (1), d2 is gone.
+  h.dialog(9, dialog_side::callee, dialog_phase::terminated, 1);
+  std::array<appearance_update, 3> const again{{{0, appearance_state::active, {}, "d1"},
+                                                {0, appearance_state::alerting, {}, "d3"},
+                                                {0, appearance_state::progressing, {}, "d4"}}};
+  publish_dialogs(h, again, etag);
+  REQUIRE(h.reply().code == 200);
+  CHECK(h.line_states() == "1=progressing 3=active 4=alerting");
+
+  // A terminated dialog without an appearance asks for none.
+  std::string const etag2(h.reply().etag);
+  std::array<appearance_update, 2> const ended{{{0, appearance_state::idle, {}, "d1"}, {0, appearance_state::active, {}, "d4"}}};
+  publish_dialogs(h, ended, etag2);
+  REQUIRE(h.reply().code == 200);
+  CHECK(h.line_states() == "1=active");
+}
+
+TEST_CASE("RFC 7463 appearance agent: no idle appearance left is 500, and nothing changes") {
+  default_limits l;
+  l.max_appearances = 2;
+  harness<> h(l);
+  std::array<appearance_update, 2> const two{{{0, appearance_state::active, {}, "a"}, {0, appearance_state::held, {}, "b"}}};
+  publish_dialogs(h, two);
+  REQUIRE(h.reply().code == 200);
+  CHECK(h.line_states() == "1=active 2=held");
+  std::array<appearance_update, 1> const third{{{0, appearance_state::alerting, {}, "c"}}};
+  publish_dialogs(h, third);
+  CHECK(h.reply().code == 500);
+  CHECK(h.reply().event == event_package::dialog_shared);
+  CHECK(h.line_states() == "1=active 2=held");
+  // The same dialog id twice without an appearance is one appearance named twice.
+  harness<> g;
+  std::array<appearance_update, 2> const twice{{{0, appearance_state::active, {}, "x"}, {0, appearance_state::held, {}, "x"}}};
+  publish_dialogs(g, twice);
+  CHECK(g.reply().code == 400);
+  CHECK(g.reply().reason == "Duplicate appearance-index");
+}

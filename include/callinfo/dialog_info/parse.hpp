@@ -6,8 +6,8 @@
 //   dialog id / direction, state              RFC 4235 §4.1.1, §3.7.1
 //   local target +sip.rendering               RFC 4235 §4.1.6 (hold, as RFC 7463 uses it)
 //   remote identity / target                  RFC 4235 §4.1.6
-//   sa:appearance, sa:exclusive               RFC 7463 §5.2, §6 (namespace
-//                                             urn:ietf:params:xml:ns:sa-dialog-info)
+//   sa:appearance, sa:exclusive,              RFC 7463 §5.2, §6 (namespace
+//   sa:joined-dialog, sa:replaced-dialog      urn:ietf:params:xml:ns:sa-dialog-info)
 //
 // Needs pugixml (Debian libpugixml-dev): include it only through the
 // optional meson dependency `callinfo-dialog-info`; the umbrella header
@@ -26,12 +26,16 @@
 //     that is not an RFC 4235 state; an sa:appearance that is not an
 //     integer in 1..max_appearance; an sa:exclusive that is not an
 //     xs:boolean; a control byte in an identity (control_character:
-//     character references such as &#10; included).
+//     character references such as &#10; included); an sa:joined-dialog or
+//     sa:replaced-dialog without a non-empty call-id, local-tag and
+//     remote-tag, or with a control byte in one (bad_dialog_ref).
 // Prefixes are resolved through the xmlns attributes in scope (pugixml does
 // not do namespaces); elements of other namespaces, and RFC 4235 elements
 // the bridge does not read (duration, replaces, route-set, ...), are
-// skipped. sa:joined-dialog and sa:replaced-dialog are skipped too: the line
-// model has one call per appearance.
+// skipped. sa:joined-dialog and sa:replaced-dialog are read (the first of
+// each per dialog; all three attributes required and free of control
+// bytes, else bad_dialog_ref) into dialog_info_dialog and appearance_update;
+// the presence server does not act on them yet.
 #pragma once
 
 #include <callinfo/dialog_info/build.hpp>
@@ -67,13 +71,14 @@ enum class dialog_info_errc : std::uint8_t {
   bad_appearance,     // sa:appearance not an integer in 1..max_appearance
   bad_exclusive,      // sa:exclusive not an xs:boolean
   control_character,  // a control byte in an identity or URI the bridge keeps
+  bad_dialog_ref,     // sa:joined-dialog / sa:replaced-dialog without call-id, local-tag or remote-tag
 };
 
 constexpr std::string_view name(dialog_info_errc e) noexcept {
   constexpr std::string_view names[] = {"ok",           "too_large",         "doctype",          "malformed",
                                         "not_dialog_info", "wrong_namespace", "bad_version",      "bad_state",
                                         "missing_entity", "too_many_dialogs", "missing_dialog_id", "bad_dialog_state",
-                                        "bad_appearance", "bad_exclusive",   "control_character"};
+                                        "bad_appearance", "bad_exclusive",   "control_character", "bad_dialog_ref"};
   return static_cast<std::size_t>(e) < std::size(names) ? names[static_cast<std::size_t>(e)] : "unknown";
 }
 
@@ -105,6 +110,8 @@ struct dialog_info_dialog {
   dialog_facts facts;                       // state, direction, sa:exclusive, hold
   std::string_view remote_uri;              // remote identity (or target URI); may be empty
   std::string_view remote_display;          // identity display attribute; may be empty
+  std::optional<dialog_ref> joined{};       // sa:joined-dialog (the first one)
+  std::optional<dialog_ref> replaced{};     // sa:replaced-dialog (the first one)
   std::uint32_t offset = 0;                 // of the <dialog> element
 };
 
@@ -121,8 +128,9 @@ class dialog_info_document {
   std::span<dialog_info_dialog const> dialogs() const noexcept { return dialogs_; }
 
   // The appearances the body states, for publish_request::dialogs: one per
-  // sa:appearance, in document order of first mention. Dialogs without
-  // sa:appearance are not about a shared appearance and are left out. When
+  // sa:appearance, in document order of first mention, and one per dialog
+  // without sa:appearance, with index 0 and its dialog id (RFC 7463:
+  // the appearance agent assigns it one; a terminated one asks for none). When
   // several dialogs share an appearance (a joined call, a terminated one
   // beside its successor) the first that is not terminated gives the state.
   // The remote party is `"display" <uri>` (quoted-string escaped) or the URI.
@@ -324,6 +332,14 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
         auto const n = to_u32(text_of(c));
         if (!n || *n == 0 || *n > limits.max_appearance) return fail(dialog_info_errc::bad_appearance, offset_of(c));
         out.appearance = *n;
+      } else if (ns == sa_dialog_info_namespace && (local == "joined-dialog" || local == "replaced-dialog")) {
+        // RFC 7463 §5.2: the three attributes are required, by these names.
+        dialog_ref ref{c.attribute("call-id").value(), c.attribute("local-tag").value(),
+                       c.attribute("remote-tag").value()};
+        for (std::string_view v : {ref.call_id, ref.local_tag, ref.remote_tag})
+          if (trim_xml_space(v).empty() || has_control_byte(v)) return fail(dialog_info_errc::bad_dialog_ref, offset_of(c));
+        std::optional<dialog_ref>& slot = local == "joined-dialog" ? out.joined : out.replaced;
+        if (!slot) slot = ref;
       } else if (ns == sa_dialog_info_namespace && local == "exclusive") {
         auto const b = to_xs_boolean(text_of(c));
         if (!b) return fail(dialog_info_errc::bad_exclusive, offset_of(c));
@@ -335,18 +351,21 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
   }
 
   for (dialog_info_dialog const& d : doc.dialogs_) {
-    if (!d.appearance) continue;
     appearance_state const s = to_appearance_state(d.facts);
     appearance_update* u = nullptr;
-    for (appearance_update& e : doc.updates_)
-      if (e.index == *d.appearance) u = &e;
+    if (d.appearance)
+      for (appearance_update& e : doc.updates_)
+        if (e.index == *d.appearance) u = &e;
     if (u != nullptr) {
       if (u->state != appearance_state::idle || s == appearance_state::idle) continue;  // the first live dialog wins
     } else {
       u = &doc.updates_.emplace_back();
-      u->index = *d.appearance;
+      u->index = d.appearance.value_or(0);  // 0: the server assigns one
     }
     u->state = s;
+    u->dialog = d.id;
+    u->joined = d.joined;
+    u->replaced = d.replaced;
     if (d.remote_display.empty()) {
       u->remote = d.remote_uri;
     } else {

@@ -33,13 +33,33 @@ struct subscribe_request {
   std::optional<call_info_view> call_info;  // line-seize: which appearance (appearance-index)
 };
 
+// Another dialog, named by its SIP identifiers (RFC 7463 §5.2's
+// sa:joined-dialog / sa:replaced-dialog: call-id, local-tag, remote-tag).
+struct dialog_ref {
+  std::string_view call_id;
+  std::string_view local_tag;
+  std::string_view remote_tag;
+};
+
 // One appearance as a dialog-info body states it (RFC 7463 §5.2: a
 // <dialog> with <sa:appearance>), read through dialog_info/mapping.hpp.
 // dialog_info/parse.hpp makes these from a PUBLISH body.
+//
+// index 0 asks for an appearance (RFC 7463's appearance agent: a
+// <dialog> published without <sa:appearance>): the server gives `dialog`
+// the appearance it already holds in this publication, else the lowest
+// idle one. An index-0 update in the idle state (a terminated dialog) asks
+// for nothing and is skipped.
 struct appearance_update {
   std::uint32_t index = 0;
   appearance_state state = appearance_state::idle;
   std::string_view remote;  // the remote party, as a name-addr or URI; may be empty
+  std::string_view dialog{};  // the RFC 4235 dialog id; read only when index is 0
+  // The dialog this one joins / replaces (RFC 7463 §5.2), as published. The
+  // server does not read them yet: the line model has one call per
+  // appearance, and the dialog they name is not one the server can find.
+  std::optional<dialog_ref> joined{};
+  std::optional<dialog_ref> replaced{};
 };
 
 struct publish_request {

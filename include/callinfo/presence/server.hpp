@@ -38,6 +38,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -190,15 +191,19 @@ class basic_server {
       }
       line_record& rec = storage_.make_line(r.line);
       index_set named;
+      std::vector<appearance_update> agent;  // RFC 7463 appearance agent
+      publish_request const rr = with_appearances(r, rec.state, pid, agent);
       if (has_state(r)) {  // modify
-        publish_check const chk = check_publication(r, rec.state, named);
+        if (rr.event == event_package::dialog_shared && !rr.dialogs) return reject(out, ev, 500, "No idle appearance");
+        publish_check const chk = check_publication(rr, rec.state, named);
         if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
       }
       storage_.set_etag(*pub, make_etag());
       pub->expires_at = deadline(expires);
       out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
       out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
-      if (has_state(r) && apply_publication(r, named, rec, pid, out)) notify_watchers(rec, out);
+      if (has_state(r)) remember_appearances(pid, rr);
+      if (has_state(r) && apply_publication(rr, named, rec, pid, out)) notify_watchers(rec, out);
       return;
     }
 
@@ -215,14 +220,18 @@ class basic_server {
     publication_id const pid = ids_.next_publication();
     line_state const empty;
     index_set named;
-    publish_check const chk = check_publication(r, existing ? existing->state : empty, named);
+    std::vector<appearance_update> agent;  // RFC 7463 appearance agent
+    publish_request const rr = with_appearances(r, existing ? existing->state : empty, pid, agent);
+    if (rr.event == event_package::dialog_shared && !rr.dialogs) return reject(out, ev, 500, "No idle appearance");
+    publish_check const chk = check_publication(rr, existing ? existing->state : empty, named);
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
     line_record& rec = existing ? *existing : storage_.make_line(r.line);
     publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
-    if (apply_publication(r, named, rec, pid, out)) notify_watchers(rec, out);
+    remember_appearances(pid, rr);
+    if (apply_publication(rr, named, rec, pid, out)) notify_watchers(rec, out);
     forget_if_empty(rec);
   }
 
@@ -768,12 +777,66 @@ class basic_server {
     return any;
   }
 
+  // ---- RFC 7463 appearance agent ----------------------------------------
+  // A dialog;shared PUBLISH's dialogs without sa:appearance (index 0) get
+  // one: the appearance the same dialog id held in this publication, else
+  // the lowest idle one no other dialog of the body names. `r` comes back
+  // with its dialogs resolved into `resolved` (index-0 idle ones dropped),
+  // or with no dialogs when the line has no idle appearance left: that is
+  // answered 500, not 400, since the body is well-formed and the same
+  // PUBLISH succeeds once an appearance frees up (RFC 3261 §21.5.1: the
+  // server's condition, not the request's fault). The memory is the
+  // server's own, not the storage's: a snapshot does not carry it.
+  publish_request with_appearances(publish_request const& r, line_state const& st, publication_id pid,
+                                   std::vector<appearance_update>& resolved) const {
+    if (r.event != event_package::dialog_shared || !r.dialogs) return r;
+    std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
+    index_set taken;
+    for (appearance_update const& u : *r.dialogs)
+      if (u.index != 0 && u.index <= max_index) taken.set(u.index);
+    resolved.reserve(r.dialogs->size());
+    publish_request rr = r;
+    for (appearance_update const& u : *r.dialogs) {
+      if (u.index != 0) {
+        resolved.push_back(u);
+        continue;
+      }
+      if (u.state == appearance_state::idle) continue;
+      appearance_update a = u;
+      for (appearance_update const& e : resolved)
+        if (!u.dialog.empty() && e.dialog == u.dialog) a.index = e.index;  // named twice: check_publication's 400
+      for (agent_entry const& e : agent_)
+        if (a.index == 0 && e.pub == pid && !u.dialog.empty() && e.dialog == u.dialog && e.index <= max_index)
+          a.index = e.index;
+      for (std::uint32_t i = 1; a.index == 0 && i <= max_index; ++i)
+        if (!taken.test(i) && st.state_of(i) == appearance_state::idle) a.index = i;
+      if (a.index == 0) {
+        rr.dialogs.reset();
+        return rr;
+      }
+      taken.set(a.index);
+      resolved.push_back(a);
+    }
+    rr.dialogs = std::span<appearance_update const>(resolved);
+    return rr;
+  }
+  // Called once a publication is accepted: its dialog ids and appearances
+  // replace what the publication held before.
+  void remember_appearances(publication_id pid, publish_request const& r) {
+    if (r.event != event_package::dialog_shared || !r.dialogs) return;
+    std::erase_if(agent_, [&](agent_entry const& e) { return e.pub == pid; });
+    for (appearance_update const& u : *r.dialogs)
+      if (!u.dialog.empty()) agent_.push_back({pid, std::string(u.dialog), u.index});
+  }
+  // ---- end of RFC 7463 appearance agent ---------------------------------
+
   template <effect_sink Out>
   void remove_publication(publication_id pid, Out& out) {
     publication* p = storage_.find_publication(pid);
     if (p == nullptr) return;
     line_record* rec = storage_.find_line(p->line);
     storage_.erase_publication(pid);
+    std::erase_if(agent_, [&](agent_entry const& e) { return e.pub == pid; });
     if (rec == nullptr) return;
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
@@ -808,6 +871,12 @@ class basic_server {
   authorizer_type authorizer_{};
   ids_type ids_{};
   std::vector<std::string> garbage_;
+  struct agent_entry {  // RFC 7463 appearance agent: which dialog holds which appearance
+    publication_id pub = 0;
+    std::string dialog;
+    std::uint32_t index = 0;
+  };
+  std::vector<agent_entry> agent_;
 };
 
 using server = basic_server<>;
