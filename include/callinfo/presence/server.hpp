@@ -194,7 +194,6 @@ class basic_server {
       std::vector<appearance_update> agent;  // RFC 7463 appearance agent
       publish_request const rr = with_appearances(r, rec.state, pid, agent);
       if (has_state(r)) {  // modify
-        if (rr.event == event_package::dialog_shared && !rr.dialogs) return reject(out, ev, 500, "No idle appearance");
         publish_check const chk = check_publication(rr, rec.state, named);
         if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
       }
@@ -222,7 +221,6 @@ class basic_server {
     index_set named;
     std::vector<appearance_update> agent;  // RFC 7463 appearance agent
     publish_request const rr = with_appearances(r, existing ? existing->state : empty, pid, agent);
-    if (rr.event == event_package::dialog_shared && !rr.dialogs) return reject(out, ev, 500, "No idle appearance");
     publish_check const chk = check_publication(rr, existing ? existing->state : empty, named);
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
@@ -454,12 +452,7 @@ class basic_server {
       if (rec == nullptr) continue;
       std::vector<subscription_id> const ids = rec->watchers;
       for (subscription_id id : ids) {
-        subscription const* s = storage_.find_subscription(id);
-        if (s == nullptr || s->event != event_package::line_seize || s->seized_index == 0) continue;
-        std::uint32_t const index = s->seized_index;
-        state_change const c{transition::applied, rec->state.state_of(index), appearance_state::idle};
-        if (rec->state.release_if_driven_by(index, {driver_kind::seize, id}))
-          changed(*rec, index, c, driver_kind::seize, out);
+        if (subscription const* s = storage_.find_subscription(id)) release_seize(*rec, *s, out);
       }
       for (subscription_id id : ids)
         if (subscription* s = storage_.find_subscription(id)) {
@@ -622,18 +615,22 @@ class basic_server {
   // Ends a subscription: releases its seize, sends the terminated NOTIFY
   // when asked, cancels its timer when it is still armed, and tells the
   // line's watchers if the seize release changed the line.
+  // A line-seize subscription's appearance back to idle, when the seize
+  // still holds it (a call may have taken it over); returns whether it did.
+  template <effect_sink Out>
+  bool release_seize(line_record& rec, subscription const& s, Out& out) {
+    if (s.event != event_package::line_seize || s.seized_index == 0) return false;
+    state_change const c{transition::applied, rec.state.state_of(s.seized_index), appearance_state::idle};
+    if (!rec.state.release_if_driven_by(s.seized_index, {driver_kind::seize, s.id})) return false;
+    changed(rec, s.seized_index, c, driver_kind::seize, out);
+    return true;
+  }
+
   template <effect_sink Out>
   void end_subscription(subscription& s, std::optional<event_reason> reason, bool tell, bool timer_armed, Out& out) {
     subscription_id const id = s.id;
     line_record* rec = storage_.find_line(s.line);
-    bool line_changed = false;
-    if (rec != nullptr && s.event == event_package::line_seize && s.seized_index != 0) {
-      state_change const c{transition::applied, rec->state.state_of(s.seized_index), appearance_state::idle};
-      if (rec->state.release_if_driven_by(s.seized_index, {driver_kind::seize, id})) {
-        changed(*rec, s.seized_index, c, driver_kind::seize, out);
-        line_changed = true;
-      }
-    }
+    bool const line_changed = rec != nullptr && release_seize(*rec, s, out);
     if (timer_armed) out(effect{cancel_timer{{timer_kind::subscription, id}}});
     if (tell) {
       // The line URI is read from the line (which outlives this call), not
@@ -734,7 +731,10 @@ class basic_server {
   // state, named once, and reachable by the transition table; `*` entries
   // (the idle wildcard) are skipped. Checked in full before anything
   // changes; `named` collects the indexes for apply_publication().
+  // A dialog;shared request that stated dialogs and comes back from
+  // with_appearances() without them found no idle appearance: 500 (see there).
   publish_check check_publication(publish_request const& r, line_state const& st, index_set& named) const {
+    if (r.event == event_package::dialog_shared && !r.dialogs) return {500, "No idle appearance"};
     std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
     return each_published(r, [&](published const& a) -> publish_check {
       if (a.index == 0 || a.index > max_index) return {400, "appearance-index out of range"};
