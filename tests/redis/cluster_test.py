@@ -22,13 +22,8 @@ import time
 WAIT = 10.0  # seconds any single answer may take
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from sip_agent import Fail, check  # noqa: E402  (one Fail for every test driver)
 
 
 def free_port():

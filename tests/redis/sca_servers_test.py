@@ -17,109 +17,16 @@ Stops only what it started; every wait is bounded.
 """
 import argparse
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test import Fail, Redis, check, free_port  # noqa: E402
-
-WAIT = 5.0
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def parse(data):
-    text = data.decode(errors="replace")
-    head, _, body = text.partition("\r\n\r\n")
-    lines = head.split("\r\n")
-    headers = []
-    for l in lines[1:]:
-        name, _, value = l.partition(":")
-        headers.append((name.strip().lower(), value.strip()))
-    return lines[0], headers, body
-
-
-def header(headers, name):
-    return next((v for n, v in headers if n == name), None)
-
-
-class Agent:
-    """A user agent on its own udp port; answers every NOTIFY with 200."""
-
-    def __init__(self, user):
-        self.user = user
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.notifies = []  # (source port, headers)
-        self.notify_sources = set()
-        self.responses = []
-        self.cseq = 0
-
-    def request(self, method, uri, server_port, to, extra):
-        self.cseq += 1
-        branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
-        msg = (f"{method} {uri} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch};rport\r\n"
-               f"Max-Forwards: 70\r\n"
-               f"From: <sip:{self.user}@127.0.0.1>;tag={uuid.uuid4().hex[:8]}\r\n"
-               f"To: <{to}>\r\n"
-               f"Call-ID: {uuid.uuid4().hex}@127.0.0.1\r\n"
-               f"CSeq: {self.cseq} {method}\r\n"
-               f"Contact: <sip:{self.user}@127.0.0.1:{self.port}>\r\n"
-               + "".join(f"{h}\r\n" for h in extra) +
-               "Content-Length: 0\r\n\r\n")
-        self.sock.sendto(msg.encode(), ("127.0.0.1", server_port))
-        return branch
-
-    def pump(self, timeout):
-        self.sock.settimeout(timeout)
-        try:
-            data, src = self.sock.recvfrom(65536)
-        except socket.timeout:
-            return False
-        first, headers, _ = parse(data)
-        if first.startswith("NOTIFY "):
-            ok = ["SIP/2.0 200 OK"] + [f"{n}: {v}" for n, v in headers
-                                       if n in ("via", "from", "to", "call-id", "cseq")]
-            self.sock.sendto(("\r\n".join(ok) + "\r\nContent-Length: 0\r\n\r\n").encode(), src)
-            self.notifies.append((src[1], headers))
-            self.notify_sources.add(src[1])
-        elif first.startswith("SIP/2.0 "):
-            self.responses.append((int(first.split()[1]), headers))
-        return True
-
-    def final_response(self, branch):
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            for i, (code, h) in enumerate(self.responses):
-                if code >= 200 and branch in (header(h, "via") or ""):
-                    del self.responses[i]
-                    return code, h
-            self.pump(deadline - time.monotonic())
-        raise Fail(f"{self.user}: no final response")
-
-    def wait_notify(self, from_port, pattern):
-        deadline = time.monotonic() + WAIT
-        rx = re.compile(pattern)
-        while time.monotonic() < deadline:
-            for i, (src, h) in enumerate(self.notifies):
-                ci = " ".join(v for n, v in h if n == "call-info")
-                if src == from_port and rx.search(ci):
-                    del self.notifies[i]
-                    return ci
-            self.pump(deadline - time.monotonic())
-        raise Fail(f"{self.user}: no NOTIFY from port {from_port} matching {pattern}; saw {self.notifies}")
-
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, "..", "support"))
+from cluster_test import Redis  # noqa: E402
+from sip_agent import WAIT, Agent, Fail, check, free_udp_port, header  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
@@ -155,7 +62,7 @@ def main():
             code, _ = watcher.final_response(watcher.request(
                 "SUBSCRIBE", f"sip:bob@127.0.0.1:{a}", a, line, ["Event: call-info", "Expires: 600"]))
             check(code == 200, f"SUBSCRIBE through A: {code}")
-            watcher.wait_notify(a, r"")  # the initial NOTIFY
+            watcher.wait_notify(r"", from_port=a)  # the initial NOTIFY
 
             publisher = Agent("pbx")
             code, h = publisher.final_response(publisher.request(
@@ -163,7 +70,7 @@ def main():
                 ["Event: call-info", "Expires: 60", f"Call-Info: <{line}>;appearance-index=1;appearance-state=alerting"]))
             check(code == 200, f"PUBLISH through B: {code}")
             etag = header(h, "sip-etag")
-            watcher.wait_notify(a, r"appearance-index=1.*appearance-state=alerting")
+            watcher.wait_notify(r"appearance-index=1.*appearance-state=alerting", from_port=a)
             print("cross-server NOTIFY: PUBLISH through B reached the watcher from A")
 
             code, h = publisher.final_response(publisher.request(
@@ -175,7 +82,7 @@ def main():
                 "PUBLISH", f"sip:bob@127.0.0.1:{a}", a, line,
                 ["Event: call-info", "Expires: 60", f"SIP-If-Match: {etag}"]))
             check(code == 412, f"stale entity-tag through A: {code}, not 412")
-            watcher.wait_notify(a, r"appearance-index=1.*appearance-state=active")
+            watcher.wait_notify(r"appearance-index=1.*appearance-state=active", from_port=a)
             print("entity-tag: modified through B, stale (412) through A")
             check(watcher.notify_sources == {a}, f"the watcher got NOTIFYs from {watcher.notify_sources}, not only A")
 
@@ -195,10 +102,10 @@ def main():
                 "SUBSCRIBE", f"sip:bob@127.0.0.1:{b}", b, line,
                 ["Event: line-seize", "Expires: 1", f"Call-Info: <{line}>;appearance-index=2"]))
             check(code == 200, f"seize through B: {code}")
-            watcher.wait_notify(a, r"appearance-index=2\b.*appearance-state=seized")
+            watcher.wait_notify(r"appearance-index=2\b.*appearance-state=seized", from_port=a)
             servers[1].kill()
             servers[1].wait()
-            watcher.wait_notify(a, r"^(?!.*appearance-index=2\b).*appearance-index=1\b")
+            watcher.wait_notify(r"^(?!.*appearance-index=2\b).*appearance-index=1\b", from_port=a)
             print("server B killed holding a seize: A expired it and NOTIFYed its watcher")
             return 0
         except Fail as e:

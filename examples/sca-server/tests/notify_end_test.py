@@ -14,91 +14,20 @@ Stops only what it started; every wait is bounded.
 """
 import argparse
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-WAIT = 5.0
-
-
-class Fail(Exception):
-    pass
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "support"))
+from sip_agent import WAIT, Agent, Fail, check, free_udp_port  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def parse(data):
-    head, _, _ = data.decode(errors="replace").partition("\r\n\r\n")
-    lines = head.split("\r\n")
-    return lines[0], [(n.strip().lower(), v.strip()) for n, _, v in (l.partition(":") for l in lines[1:])]
-
-
-def header(headers, name):
-    return next((v for n, v in headers if n == name), "")
-
-
-class Agent:
-    """A user agent on its own udp port; answers NOTIFYs with `notify_code`."""
-
-    def __init__(self, user, notify_code=200):
-        self.user, self.notify_code = user, notify_code
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.notifies, self.responses, self.cseq = [], [], 0
-
-    def subscribe(self, server_port, line, extra):
-        self.cseq += 1
-        branch = "z9hG4bK-" + uuid.uuid4().hex[:12]
-        msg = (f"SUBSCRIBE {line[:-len('@127.0.0.1')]}@127.0.0.1:{server_port} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{self.port};branch={branch};rport\r\n"
-               f"Max-Forwards: 70\r\nFrom: <sip:{self.user}@127.0.0.1>;tag={uuid.uuid4().hex[:8]}\r\n"
-               f"To: <{line}>\r\nCall-ID: {uuid.uuid4().hex}@127.0.0.1\r\nCSeq: {self.cseq} SUBSCRIBE\r\n"
-               f"Contact: <sip:{self.user}@127.0.0.1:{self.port}>\r\n"
-               + "".join(f"{h}\r\n" for h in extra) + "Content-Length: 0\r\n\r\n")
-        self.sock.sendto(msg.encode(), ("127.0.0.1", server_port))
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            for code, h in self.responses:
-                if code >= 200 and branch in header(h, "via"):
-                    return code
-            self.pump(deadline - time.monotonic())
-        raise Fail(f"{self.user}: no final response to its SUBSCRIBE")
-
-    def pump(self, timeout):
-        self.sock.settimeout(max(timeout, 0.001))
-        try:
-            data, src = self.sock.recvfrom(65536)
-        except socket.timeout:
-            return
-        first, headers = parse(data)
-        if first.startswith("NOTIFY "):
-            reason = "OK" if self.notify_code == 200 else "Call/Transaction Does Not Exist"
-            answer = [f"SIP/2.0 {self.notify_code} {reason}"] + [
-                f"{n}: {v}" for n, v in headers if n in ("via", "from", "to", "call-id", "cseq")]
-            self.sock.sendto(("\r\n".join(answer) + "\r\nContent-Length: 0\r\n\r\n").encode(), src)
-            self.notifies.append(headers)
-        elif first.startswith("SIP/2.0 "):
-            self.responses.append((int(first.split()[1]), headers))
-
-    def wait_notify(self, pattern, what="call-info"):
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            for i, h in enumerate(self.notifies):
-                if rx.search(" ".join(v for n, v in h if n == what)):
-                    del self.notifies[i]
-                    return
-            self.pump(deadline - time.monotonic())
-        raise Fail(f"{self.user}: no NOTIFY with {what} matching {pattern!r}; saw {self.notifies}")
+def subscribe(agent, port, line, extra):
+    """An out-of-dialog SUBSCRIBE to `line` through sca-server; its final code."""
+    uri = line.replace("@127.0.0.1", f"@127.0.0.1:{port}")
+    return agent.final_response(agent.request("SUBSCRIBE", uri, port, line, extra))[0]
 
 
 def wait_log(path, text):
@@ -113,9 +42,7 @@ def main():
     ap.add_argument("--server", required=True)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="callinfo-notify-end-") as tmp:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_udp_port()
         log_path = os.path.join(tmp, "sca-server.log")
         log = open(log_path, "w+")
         server = subprocess.Popen([args.server, "--port", str(port)], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
@@ -126,12 +53,12 @@ def main():
                 time.sleep(0.02)
             line = "sip:bob@127.0.0.1"
             watcher = Agent("alice")
-            check(watcher.subscribe(port, line, ["Event: call-info", "Expires: 600"]) == 200, "call-info SUBSCRIBE")
+            check(subscribe(watcher, port, line, ["Event: call-info", "Expires: 600"]) == 200, "call-info SUBSCRIBE")
             watcher.wait_notify(r"appearance-state=idle")
 
             # The seizer's phone is gone: its NOTIFY gets 481.
             seizer = Agent("phone", notify_code=481)
-            check(seizer.subscribe(port, line, ["Event: line-seize", "Expires: 600",
+            check(subscribe(seizer, port, line, ["Event: line-seize", "Expires: 600",
                                                 f"Call-Info: <{line}>;appearance-index=1"]) == 200, "line-seize SUBSCRIBE")
             watcher.wait_notify(r"appearance-index=1;appearance-state=seized")
             seizer.pump(1.0)  # receives (and answers 481 to) its NOTIFY
@@ -141,7 +68,7 @@ def main():
             print("NOTIFY answered 481: the seize ended at once, appearance 1 idle again, the watcher told")
 
             second = Agent("carol")
-            check(second.subscribe(port, line, ["Event: call-info", "Expires: 600"]) == 200, "second SUBSCRIBE")
+            check(subscribe(second, port, line, ["Event: call-info", "Expires: 600"]) == 200, "second SUBSCRIBE")
             second.wait_notify(r"appearance-state=idle")
             server.send_signal(signal.SIGTERM)
             for a in (watcher, second):
