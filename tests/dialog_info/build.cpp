@@ -152,3 +152,35 @@ TEST_CASE("dialog-info: blanks at the edges of a remote's parts are not written;
   for (std::size_t at = text.find("<remote>"); at != std::string::npos; at = text.find("<remote>", at + 1)) ++remotes;
   CHECK(remotes == 2);
 }
+
+TEST_CASE("RFC 4235 §4.1.1: a known dialog's id, call-id and tags are written; ids stay unique in the document") {
+  using callinfo::line_dialog;
+  std::vector<callinfo::appearance> busy{make_appearance(1, appearance_state::active),
+                                         make_appearance(2, appearance_state::held),
+                                         make_appearance(3, appearance_state::alerting),
+                                         make_appearance(4, appearance_state::progressing)};
+  busy[0].driver = {callinfo::driver_kind::publication, 5};
+  std::vector<line_dialog> dialogs{
+      // Two on appearance 1: the driver's is the one shown.
+      {{callinfo::driver_kind::publication, 6}, 1, appearance_state::active, "other", "c0", "x", "y"},
+      {{callinfo::driver_kind::publication, 5}, 1, appearance_state::active, "d&1", "c1@h", "t<1", "t2"},
+      {{callinfo::driver_kind::publication, 7}, 2, appearance_state::held, "d&1", "c2", "", ""},  // id taken: a2
+      {{callinfo::driver_kind::dialog, 9}, 3, appearance_state::alerting, "a1", "c3", "l3", "r3"},  // builder's form: a3
+  };
+  auto line = view_of("sip:bob@example.com", busy);
+  line.dialogs = dialogs;
+  std::string const text = ok_text([&](auto& out) { return callinfo::write_dialog_info(line, version(2), out); });
+  CHECK(text.find("<dialog id=\"d&amp;1\" call-id=\"c1@h\" local-tag=\"t&lt;1\" remote-tag=\"t2\">") != std::string::npos);
+  CHECK(text.find("<dialog id=\"a2\" call-id=\"c2\"><state>") != std::string::npos);
+  CHECK(text.find("<dialog id=\"a3\" call-id=\"c3\" local-tag=\"l3\" remote-tag=\"r3\" direction=\"recipient\">") !=
+        std::string::npos);
+  CHECK(text.find("<dialog id=\"a4\" direction=\"initiator\">") != std::string::npos);  // nothing known
+  CHECK(text.find("other") == std::string::npos);
+
+  // A control byte or %xFF in a known dialog's field: refused, nothing written.
+  for (std::string bad : {std::string("c\r\n"), std::string("c\0", 2), std::string("\xff")}) {
+    std::vector<line_dialog> d{{{callinfo::driver_kind::publication, 5}, 1, appearance_state::active, "id", bad, "", ""}};
+    line.dialogs = d;
+    check_refused([&](auto& out) { return callinfo::write_dialog_info(line, version(0), out); }, build_errc::bad_value);
+  }
+}

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -387,4 +389,81 @@ TEST_CASE("RFC 7463 §5.2: sa:joined-dialog and sa:replaced-dialog are read, the
   // Outside the sa namespace: not RFC 7463's element, read past.
   REQUIRE(callinfo::parse_dialog_info(head + "<dialog id=\"a\"><state>trying</state><joined-dialog/></dialog></dialog-info>", doc).ok());
   CHECK_FALSE(doc.dialogs()[0].joined.has_value());
+}
+
+TEST_CASE("RFC 4235 §4.1.1: a dialog's call-id and tags are read; a control byte in one is refused") {
+  callinfo::dialog_info_document doc;
+  std::string const b = head +
+                        "<dialog id=\"d1\" call-id=\" c1@ws1 \" local-tag=\"lt\" remote-tag=\"rt\"><state>confirmed</state>"
+                        "<sa:appearance>1</sa:appearance></dialog></dialog-info>";
+  REQUIRE(callinfo::parse_dialog_info(b, doc).ok());
+  CHECK(doc.dialogs()[0].identifiers.call_id == "c1@ws1");
+  CHECK(doc.appearances()[0].identifiers.local_tag == "lt");
+  CHECK(doc.appearances()[0].identifiers.remote_tag == "rt");
+  for (std::string const attrs : {"id=\"a\" call-id=\"c&#13;\"", "id=\"a\" local-tag=\"&#1;x\"",
+                                  "id=\"a\" remote-tag=\"&#127;\"", "id=\"x&#10;\""}) {
+    std::string const bad = head + "<dialog " + attrs + "><state>trying</state></dialog></dialog-info>";
+    check_refused(bad, dialog_info_errc::control_character, static_cast<std::uint32_t>(bad.find("<dialog ")));
+  }
+}
+
+TEST_CASE("RFC 7463 §5.2: a pickup by dialog-info, through parser, server and builder") {
+  callinfo::server s;
+  callinfo::subscribe_request w;
+  w.event = callinfo::event_package::dialog_shared;
+  w.line = "sip:l@x";
+  w.watcher = "sip:rfc7463-phone@x";
+  s.on_subscribe(w);
+  auto const publish = [&](std::string const& body, std::optional<std::string> etag = {}) {
+    callinfo::dialog_info_document doc;
+    REQUIRE(callinfo::parse_dialog_info(body, doc).ok());
+    callinfo::publish_request p;
+    p.event = callinfo::event_package::dialog_shared;
+    p.line = doc.entity();
+    p.dialogs = doc.appearances();
+    if (etag) p.if_match = *etag;
+    auto const fx = s.on_publish(p);
+    REQUIRE(!fx.items.empty());
+    auto const& r = std::get<callinfo::response>(fx.items[0]);
+    std::string body_out;
+    for (auto const& e : fx.items)
+      if (auto const* n = std::get_if<callinfo::notify>(&e)) {
+        body_out.clear();
+        callinfo::string_sink sink(body_out);
+        REQUIRE(callinfo::write_dialog_info(*n, sink).ok());
+      }
+    return std::tuple{r.code, std::string(r.etag), body_out};
+  };
+  // Phone A: a call on an appearance the agent picks.
+  auto const [code_a, etag_a, notified_a] = publish(
+      head + "<dialog id=\"call-a\" call-id=\"c1@ws1\" local-tag=\"ta\" remote-tag=\"tc\"><state>confirmed</state>"
+             "<remote><identity>sip:carol@x</identity></remote></dialog></dialog-info>");
+  CHECK(code_a == 200);
+  // What the watcher reads back names the call by its Call-ID and tags.
+  callinfo::dialog_info_document seen;
+  REQUIRE(callinfo::parse_dialog_info(notified_a, seen).ok());
+  REQUIRE(seen.dialogs().size() == 1);
+  CHECK(seen.dialogs()[0].id == "call-a");
+  CHECK(seen.dialogs()[0].appearance == 1u);
+  CHECK(seen.dialogs()[0].identifiers.call_id == "c1@ws1");
+  CHECK(seen.dialogs()[0].identifiers.local_tag == "ta");
+  CHECK(seen.dialogs()[0].identifiers.remote_tag == "tc");
+
+  // Phone B picks it up with those identifiers (tags from Carol's side).
+  auto const [code_b, etag_b, notified_b] = publish(
+      head + "<dialog id=\"call-b\" call-id=\"c2@ws2\" local-tag=\"tb\" remote-tag=\"tc2\"><state>confirmed</state>"
+             "<sa:replaced-dialog call-id=\"c1@ws1\" local-tag=\"tc\" remote-tag=\"ta\"/></dialog></dialog-info>");
+  CHECK(code_b == 200);
+  REQUIRE(callinfo::parse_dialog_info(notified_b, seen).ok());
+  REQUIRE(seen.dialogs().size() == 1);
+  CHECK(seen.dialogs()[0].id == "call-b");
+  CHECK(seen.dialogs()[0].appearance == 1u);
+  // A's dialog ends: appearance 1 stays B's.
+  auto const [code_end, etag_end, notified_end] =
+      publish(head + "<dialog id=\"call-a\"><state>terminated</state><sa:appearance>1</sa:appearance></dialog></dialog-info>",
+              etag_a);
+  CHECK(code_end == 200);
+  CHECK(notified_end.empty());  // nothing a watcher sees changed
+  REQUIRE(s.line("sip:l@x").busy.size() == 1);
+  CHECK(s.line("sip:l@x").busy[0].index == 1);
 }

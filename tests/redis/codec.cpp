@@ -89,6 +89,26 @@ TEST_CASE("line record: a record written before dialog;shared was known still re
   CHECK(st.find_subscription(7)->version == 12);
 }
 
+TEST_CASE("line record: the dialogs known on the line (RFC 7463 appearance agent) round-trip") {
+  auto h = busy_line();
+  line_record* rec = h.server.storage().find_line(bob);
+  REQUIRE(rec != nullptr);
+  rec->dialogs.push_back({{driver_kind::publication, 5}, 3, appearance_state::held, "d 1", "c1@h", "lt", "rt"});
+  rec->dialogs.push_back({{driver_kind::dialog, 42}, 1, appearance_state::active, "", "inv@p", "", ""});
+  std::string text;
+  encode_line(h.server.storage(), bob, text);
+  CHECK(text.find("dlg publication 5 3 held 3:d 1 4:c1@h 2:lt 2:rt\n") != std::string::npos);
+  map_storage copy;
+  REQUIRE(decode_line(bob, text, copy));
+  CHECK(copy.find_line(bob)->dialogs == rec->dialogs);
+  for (std::string_view bad : {"dlg seize 5 3 held 0: 0: 0: 0:\n", "dlg publication 5 0 held 0: 0: 0: 0:\n",
+                               "dlg publication 5 3 idle 0: 0: 0: 0:\n", "dlg publication 5 3 held 0: 2:a\n 0: 0:\n",
+                               "dlg publication 5 3 held 0: 0: 0:\n"}) {
+    map_storage st;
+    CHECK_MESSAGE(!decode_line(bob, bad, st), bad);
+  }
+}
+
 TEST_CASE("line record: an unknown line encodes empty, and empty decodes to nothing") {
   map_storage st;
   std::string text = "stale";

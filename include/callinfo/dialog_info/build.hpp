@@ -20,8 +20,12 @@
 //   </dialog-info>
 //
 // (written without the line breaks inside the root element but the ones
-// shown after each dialog). The dialog id is "a" + the appearance index:
-// one dialog per appearance, stable while the appearance is in use. The
+// shown after each dialog). When the line view knows the dialog on an
+// appearance (line/line_dialogs.hpp: what an RFC 7463 phone published, or a
+// call the stack named), the <dialog> carries its id, call-id, local-tag
+// and remote-tag, so a watcher can Join or Replace it; otherwise, or when
+// that id is taken or of the "a<digits>" form, the id is "a" + the
+// appearance index: one dialog per appearance, stable while it is in use. The
 // sa: elements come after <remote>, where the RFC 4235 schema allows
 // elements of other namespaces. A held call's local target carries
 // `<param pname="+sip.rendering" pval="no"/>` (RFC 4235 §4.1.6, `pval`).
@@ -33,7 +37,8 @@
 //
 // Refused, with nothing written: a line URI that is not an absoluteURI
 // (bad_uri), a remote with a control byte or %xFE-FF (bad_remote), an
-// appearance state out of range (bad_value). So no input can put markup,
+// appearance state out of range or a known dialog's id, Call-ID or tag with
+// a control byte or %xFE-FF (bad_value). So no input can put markup,
 // CR, LF or NUL into the document. Nothing is allocated; an overflowing
 // fixed_sink reports overflow (see build/error.hpp).
 #pragma once
@@ -150,15 +155,61 @@ inline build_errc check_dialog_info(line_view const& line) noexcept {
     if (!is_known_value(a.state)) return build_errc::bad_value;
     if (!is_safe_remote(a.remote)) return build_errc::bad_remote;
   }
+  for (line_dialog const& d : line.dialogs)
+    for (std::string_view v : {std::string_view(d.id), std::string_view(d.call_id), std::string_view(d.local_tag),
+                               std::string_view(d.remote_tag)})
+      if (!dialog_field_is_writable(v)) return build_errc::bad_value;
   return build_errc::ok;
 }
 
+// "a" followed by digits only: the form of the ids the builder makes itself.
+constexpr bool is_index_id(std::string_view id) noexcept {
+  if (id.size() < 2 || id[0] != 'a') return false;
+  for (char c : id.substr(1))
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// The published dialog id that appearance busy[k] is written with, or empty
+// for "a<index>": a known dialog's own id, unless empty, of the "a<digits>"
+// form, or already taken by an earlier appearance. So ids stay unique in a
+// document (RFC 4235 §4.1.1) whatever publishers chose.
+inline std::string_view published_id(line_view const& line, std::size_t k) noexcept {
+  line_dialog const* d = dialog_of(line.dialogs, line.busy[k]);
+  if (d == nullptr || d->id.empty() || is_index_id(d->id)) return {};
+  for (std::size_t j = 0; j < k; ++j)
+    if (line_dialog const* e = dialog_of(line.dialogs, line.busy[j]); e && e->id == d->id) return {};
+  return d->id;
+}
+
 template <class Writer>
-void put_dialog(Writer& w, std::string_view line_uri, appearance const& a, appearance_state state) {
-  dialog_facts const f = to_dialog_facts(state);
-  w.put("<dialog id=\"a");
-  w.put_uint(a.index);
+void put_attribute(Writer& w, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  w.push(' ');
+  w.append(name);
+  w.put("=\"");
+  put_xml_escaped(w, value);
   w.push('"');
+}
+
+template <class Writer>
+void put_dialog(Writer& w, line_view const& line, std::size_t k) {
+  appearance const& a = line.busy[k];
+  std::string_view const line_uri = line.uri;
+  dialog_facts const f = to_dialog_facts(a.state);
+  w.put("<dialog");
+  if (std::string_view const id = published_id(line, k); !id.empty()) {
+    put_attribute(w, "id", id);
+  } else {
+    w.put(" id=\"a");
+    w.put_uint(a.index);
+    w.push('"');
+  }
+  if (line_dialog const* d = dialog_of(line.dialogs, a)) {
+    put_attribute(w, "call-id", d->call_id);
+    put_attribute(w, "local-tag", d->local_tag);
+    put_attribute(w, "remote-tag", d->remote_tag);
+  }
   if (f.direction != dialog_direction::none) {
     w.put(" direction=\"");
     w.append(to_string(f.direction));
@@ -217,9 +268,9 @@ build_result write_dialog_info(line_view const& line, dialog_info_options const&
   w.put("\" entity=\"");
   detail::put_xml_escaped(w, line.uri);
   w.put("\">\n");
-  for (appearance const& a : line.busy) {
-    if (a.state == appearance_state::idle && o.state == dialog_info_state::full) continue;
-    detail::put_dialog(w, line.uri, a, a.state);
+  for (std::size_t k = 0; k < line.busy.size(); ++k) {
+    if (line.busy[k].state == appearance_state::idle && o.state == dialog_info_state::full) continue;
+    detail::put_dialog(w, line, k);
   }
   w.put("</dialog-info>\n");
   w.flush();

@@ -34,8 +34,10 @@
 // the bridge does not read (duration, replaces, route-set, ...), are
 // skipped. sa:joined-dialog and sa:replaced-dialog are read (the first of
 // each per dialog; all three attributes required and free of control
-// bytes, else bad_dialog_ref) into dialog_info_dialog and appearance_update;
-// the presence server does not act on them yet.
+// bytes, else bad_dialog_ref) into dialog_info_dialog and appearance_update,
+// and so are the dialog's own call-id, local-tag and remote-tag (optional;
+// a control byte in one, or in the id, is control_character): the presence
+// server's appearance agent acts on them (line/line_dialogs.hpp).
 #pragma once
 
 #include <callinfo/dialog_info/build.hpp>
@@ -106,6 +108,7 @@ dialog_info_error parse_dialog_info(std::string_view body, dialog_info_document&
 // One <dialog>, as the bridge reads it. Views point into the document.
 struct dialog_info_dialog {
   std::string_view id;
+  dialog_ref identifiers{};                 // call-id, local-tag, remote-tag attributes; may be empty
   std::optional<std::uint32_t> appearance;  // sa:appearance
   dialog_facts facts;                       // state, direction, sa:exclusive, hold
   std::string_view remote_uri;              // remote identity (or target URI); may be empty
@@ -291,6 +294,11 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
     out.offset = offset_of(d);
     out.id = d.attribute("id").value();
     if (out.id.empty()) return fail(dialog_info_errc::missing_dialog_id, out.offset);
+    out.identifiers = {d.attribute("call-id").value(), d.attribute("local-tag").value(), d.attribute("remote-tag").value()};
+    for (std::string_view v : {out.id, out.identifiers.call_id, out.identifiers.local_tag, out.identifiers.remote_tag})
+      if (has_control_byte(v)) return fail(dialog_info_errc::control_character, out.offset);
+    for (std::string_view* v : {&out.identifiers.call_id, &out.identifiers.local_tag, &out.identifiers.remote_tag})
+      *v = trim_xml_space(*v);
     std::string_view const direction = d.attribute("direction").value();
     out.facts.direction = direction == "initiator"   ? dialog_direction::initiator
                           : direction == "recipient" ? dialog_direction::recipient
@@ -364,6 +372,7 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
     }
     u->state = s;
     u->dialog = d.id;
+    u->identifiers = d.identifiers;
     u->joined = d.joined;
     u->replaced = d.replaced;
     if (d.remote_display.empty()) {

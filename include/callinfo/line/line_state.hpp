@@ -130,6 +130,17 @@ class line_state {
     return true;
   }
 
+  // Gives busy appearance `index`, driven by `from`, to `to` in state
+  // `state` (not idle), outside the transition table: the appearance stays
+  // in use by another party of the same call (RFC 7463's joined dialogs).
+  bool hand_over(std::uint32_t index, appearance_driver from, appearance_driver to, appearance_state state) {
+    auto it = lower(index);
+    if (it == busy_.end() || it->index != index || it->driver != from || state == appearance_state::idle) return false;
+    it->driver = to;
+    it->state = state;
+    return true;
+  }
+
   // Idles every appearance (management release of the whole line).
   std::size_t release_all() noexcept {
     std::size_t const n = busy_.size();

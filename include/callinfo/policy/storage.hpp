@@ -6,6 +6,7 @@
 // storage_policy, so another backend (shared, persistent) can take its place.
 #pragma once
 
+#include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/model/ids.hpp>
 
@@ -41,6 +42,7 @@ struct publication {
 struct line_record {
   line_state state;
   std::vector<subscription_id> watchers;  // every live subscription to the line, oldest first
+  std::vector<line_dialog> dialogs;       // the dialogs known to hold its appearances (RFC 7463 agent)
   friend bool operator==(line_record const&, line_record const&) = default;
 };
 
@@ -60,7 +62,7 @@ class map_storage {
   }
   line_record& make_line(std::string_view uri) {
     auto it = lines_.find(uri);
-    if (it == lines_.end()) it = lines_.emplace(std::string(uri), line_record{line_state(std::string(uri)), {}}).first;
+    if (it == lines_.end()) it = lines_.emplace(std::string(uri), line_record{line_state(std::string(uri)), {}, {}}).first;
     return it->second;
   }
   void erase_line(std::string_view uri) {

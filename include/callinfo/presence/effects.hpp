@@ -7,6 +7,7 @@
 // the build/ writers) before calling again.
 #pragma once
 
+#include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/model/ids.hpp>
 #include <callinfo/presence/events.hpp>
@@ -34,10 +35,12 @@ struct response {
 };
 
 // What a line looks like to a NOTIFY: its URI and every busy appearance
-// (everything else is idle).
+// (everything else is idle), and the dialogs known to hold them (read by
+// write_dialog_info() for their ids, Call-IDs and tags).
 struct line_view {
   std::string_view uri;
   std::span<appearance const> busy;
+  std::span<line_dialog const> dialogs{};
 };
 
 // A NOTIFY inside subscription `subscription`'s dialog.

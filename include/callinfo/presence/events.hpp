@@ -11,6 +11,7 @@
 //   timers                    that the server asked the stack to arm
 #pragma once
 
+#include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
 #include <callinfo/syntax/call_info_view.hpp>
@@ -33,31 +34,29 @@ struct subscribe_request {
   std::optional<call_info_view> call_info;  // line-seize: which appearance (appearance-index)
 };
 
-// Another dialog, named by its SIP identifiers (RFC 7463 §5.2's
-// sa:joined-dialog / sa:replaced-dialog: call-id, local-tag, remote-tag).
-struct dialog_ref {
-  std::string_view call_id;
-  std::string_view local_tag;
-  std::string_view remote_tag;
-};
-
 // One appearance as a dialog-info body states it (RFC 7463 §5.2: a
 // <dialog> with <sa:appearance>), read through dialog_info/mapping.hpp.
 // dialog_info/parse.hpp makes these from a PUBLISH body.
 //
 // index 0 asks for an appearance (RFC 7463's appearance agent: a
-// <dialog> published without <sa:appearance>): the server gives `dialog`
-// the appearance it already holds in this publication, else the lowest
-// idle one. An index-0 update in the idle state (a terminated dialog) asks
-// for nothing and is skipped.
+// <dialog> published without <sa:appearance>): the server gives it the
+// appearance of the dialog it joins or replaces, else the one the same
+// dialog id already holds in this publication, else the lowest idle one. An
+// index-0 update in the idle state (a terminated dialog) asks for nothing
+// and is skipped.
+//
+// The server remembers each non-idle update's dialog (line/line_dialogs.hpp):
+// a dialog;shared publication may take an appearance that another
+// publisher's known dialog holds only by joining or replacing that dialog
+// (else 400 "Appearance in use"), and a joined appearance stays busy while
+// one of its dialogs is left.
 struct appearance_update {
   std::uint32_t index = 0;
   appearance_state state = appearance_state::idle;
   std::string_view remote;  // the remote party, as a name-addr or URI; may be empty
-  std::string_view dialog{};  // the RFC 4235 dialog id; read only when index is 0
-  // The dialog this one joins / replaces (RFC 7463 §5.2), as published. The
-  // server does not read them yet: the line model has one call per
-  // appearance, and the dialog they name is not one the server can find.
+  std::string_view dialog{};  // the RFC 4235 dialog id; may be empty
+  dialog_ref identifiers{};   // its call-id, local-tag, remote-tag (RFC 4235 §4.1.1); may be empty
+  // The dialog this one joins / replaces (RFC 7463 §5.2), as published.
   std::optional<dialog_ref> joined{};
   std::optional<dialog_ref> replaced{};
 };
@@ -94,6 +93,11 @@ struct dialog_event {
   std::optional<std::uint32_t> appearance_index;
   std::string_view remote;  // the other party (appearance-uri), may be empty
   bool private_hold = false;  // hold: held-private instead of held
+  // The call's Call-ID and tags, as the shared line's side sees them (local:
+  // the tag of the line's phone), when the stack wants dialog;shared
+  // watchers to see them (RFC 4235 §4.1.1): with them an RFC 7463 phone can
+  // join or pick up the call. Empty call_id: not given.
+  dialog_ref identifiers{};
 };
 
 // Maps a dialog phase to the appearance state it means.

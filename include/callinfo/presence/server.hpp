@@ -138,7 +138,7 @@ class basic_server {
       // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
       // a line-seize fetch seizes nothing.
       out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, id, 0u)});
-      notify n = make_notify(id, r.event, r.line, rec ? &rec->state : nullptr, seize_index);
+      notify n = make_notify(id, r.event, r.line, rec, seize_index);
       n.state = substate::terminated;
       n.reason = event_reason::timeout;
       n.initial = true;
@@ -156,13 +156,13 @@ class basic_server {
     if (r.event == event_package::line_seize) {
       state_change const c = rec->state.set_state(seize_index, appearance_state::seized, dialect::transitions,
                                                   {driver_kind::seize, id});
-      notify n = make_notify(id, r.event, rec->state.uri(), &rec->state, seize_index);
+      notify n = make_notify(id, r.event, rec->state.uri(), rec, seize_index);
       n.initial = true;
       out(effect{n});
       if (c.result == transition::applied) changed(*rec, seize_index, c, driver_kind::seize, out);
       notify_watchers(*rec, out);
     } else {
-      notify n = make_notify(id, r.event, rec->state.uri(), &rec->state, 0);
+      notify n = make_notify(id, r.event, rec->state.uri(), rec, 0);
       n.initial = true;
       out(effect{n});
     }
@@ -192,17 +192,19 @@ class basic_server {
       line_record& rec = storage_.make_line(r.line);
       index_set named;
       std::vector<appearance_update> agent;  // RFC 7463 appearance agent
-      publish_request const rr = with_appearances(r, rec.state, pid, agent);
+      publish_request const rr = with_appearances(r, &rec, pid, agent);
       if (has_state(r)) {  // modify
-        publish_check const chk = check_publication(rr, rec.state, named);
+        publish_check const chk = check_publication(rr, &rec, pid, named);
         if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
       }
       storage_.set_etag(*pub, make_etag());
       pub->expires_at = deadline(expires);
       out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
       out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
-      if (has_state(r)) remember_appearances(pid, rr);
-      if (has_state(r) && apply_publication(rr, named, rec, pid, out)) notify_watchers(rec, out);
+      if (!has_state(r)) return;
+      std::uint64_t const shown = shown_dialogs(rec);
+      remember_dialogs(rec, pid, rr);
+      notify_if_changed(rec, apply_publication(rr, named, rec, pid, out), shown, out);
       return;
     }
 
@@ -217,19 +219,19 @@ class basic_server {
         (existing == nullptr && storage_.line_count() >= limits_.max_lines))
       return reject(out, ev, 503, "Service Unavailable");
     publication_id const pid = ids_.next_publication();
-    line_state const empty;
     index_set named;
     std::vector<appearance_update> agent;  // RFC 7463 appearance agent
-    publish_request const rr = with_appearances(r, existing ? existing->state : empty, pid, agent);
-    publish_check const chk = check_publication(rr, existing ? existing->state : empty, named);
+    publish_request const rr = with_appearances(r, existing, pid, agent);
+    publish_check const chk = check_publication(rr, existing, pid, named);
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
     line_record& rec = existing ? *existing : storage_.make_line(r.line);
     publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
-    remember_appearances(pid, rr);
-    if (apply_publication(rr, named, rec, pid, out)) notify_watchers(rec, out);
+    std::uint64_t const shown = shown_dialogs(rec);
+    remember_dialogs(rec, pid, rr);
+    notify_if_changed(rec, apply_publication(rr, named, rec, pid, out), shown, out);
     forget_if_empty(rec);
   }
 
@@ -253,17 +255,18 @@ class basic_server {
     appearance const* current = rec->state.find(index);
     refused.from = current ? current->state : appearance_state::idle;
 
+    std::uint64_t const shown = shown_dialogs(*rec);
     if (to == appearance_state::idle) {
+      remember_call(*rec, d, index, to);  // an ended call is forgotten, driver or not
       // Only the call that drives the appearance may end it: a failed second
       // call must not idle the first call's appearance.
       if (current == nullptr || current->driver != self) {
+        notify_if_changed(*rec, false, shown, out);
         forget_if_empty(*rec);
         return {current ? transition::refused : transition::unchanged, refused.from, to};
       }
       state_change const c{transition::applied, current->state, to};
-      rec->state.release_if_driven_by(index, self);
-      changed(*rec, index, c, driver_kind::dialog, out);
-      notify_watchers(*rec, out);
+      notify_if_changed(*rec, let_go(*rec, index, self, out), shown, out);
       forget_if_empty(*rec);
       return c;
     }
@@ -273,7 +276,9 @@ class basic_server {
     // A remote party no NOTIFY could carry is not stored (the state still is).
     bool const take_remote = !d.remote.empty() && remote_is_writable(d.remote);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, take_remote);
+    if (c.result != transition::refused) remember_call(*rec, d, index, to);
     if (!visible(c)) {
+      notify_if_changed(*rec, false, shown, out);
       forget_if_empty(*rec);
       return c;
     }
@@ -327,6 +332,7 @@ class basic_server {
     std::vector<appearance> released;
     for (appearance const& a : rec->state.busy())
       if (!index || a.index == *index) released.push_back(a);
+    std::erase_if(rec->dialogs, [&](line_dialog const& d) { return !index || d.index == *index; });
     for (appearance const& a : released) {  // in index order
       state_change const c = rec->state.set_state(a.index, appearance_state::idle, broadworks_transitions,
                                                   {driver_kind::management, 0});
@@ -361,6 +367,8 @@ class basic_server {
     if (!remote_is_writable(remote)) return {transition::refused, rec->state.state_of(index), to};
     state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
                                                 remote, !remote.empty());
+    if (c.result == transition::applied && to == appearance_state::idle)
+      std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.index == index; });
     if (c.result == transition::applied) changed(*rec, index, c, driver_kind::management, out);
     if (visible(c)) notify_watchers(*rec, out);
     forget_if_empty(*rec);
@@ -374,15 +382,19 @@ class basic_server {
     return rec ? rec->state.first_idle(limits_.max_appearances) : (limits_.max_appearances ? 1u : 0u);
   }
 
+  // The line as a NOTIFY shows it.
+  static line_view view_of(line_record const& rec) noexcept {
+    return {rec.state.uri(), rec.state.busy(), rec.dialogs};
+  }
   // The line as a NOTIFY would show it (an unknown line is all idle).
   line_view line(std::string_view uri) const {
     auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
-    return rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{uri, {}};
+    return rec ? view_of(*rec) : line_view{uri, {}, {}};
   }
   // Calls f(line_view) for every line the server knows.
   template <class F>
   void for_each_line(F&& f) const {
-    storage_.for_each_line([&](line_record const& r) { f(line_view{r.state.uri(), r.state.busy()}); });
+    storage_.for_each_line([&](line_record const& r) { f(view_of(r)); });
   }
 
   // ---- Shared storage (callinfo/redis) -------------------------------------
@@ -580,15 +592,15 @@ class basic_server {
     return {0, {}, index};
   }
 
-  // A NOTIFY for subscription `id` showing line `uri` (state `st`, or all
+  // A NOTIFY for subscription `id` showing line `uri` (record `rec`, or all
   // idle when the line is not stored). `expires` is the time left of a
   // stored subscription.
-  notify make_notify(subscription_id id, event_package e, std::string_view uri, line_state const* st,
+  notify make_notify(subscription_id id, event_package e, std::string_view uri, line_record const* rec,
                      std::uint32_t seized) {
     notify n;
     n.subscription = id;
     n.event = e;
-    n.line = line_view{uri, st ? st->busy() : std::span<appearance const>{}};
+    n.line = rec ? line_view{uri, rec->state.busy(), rec->dialogs} : line_view{uri, {}, {}};
     n.seized_index = seized;
     if (subscription* s = storage_.find_subscription(id)) {
       n.expires = seconds_left(s->expires_at);
@@ -603,7 +615,39 @@ class basic_server {
     for (subscription_id id : rec.watchers) {
       subscription const* s = storage_.find_subscription(id);
       if (s == nullptr || s->event == event_package::line_seize) continue;
-      out(effect{make_notify(id, s->event, rec.state.uri(), &rec.state, 0)});
+      out(effect{make_notify(id, s->event, rec.state.uri(), &rec, 0)});
+    }
+  }
+
+  // Which dialog each busy appearance shows a dialog;shared watcher (a hash
+  // of the ids, Call-IDs and tags write_dialog_info() writes; 0 when none is
+  // known), so that a pickup or a hand-over on an unchanged appearance still
+  // reaches those watchers.
+  static std::uint64_t shown_dialogs(line_record const& rec) noexcept {
+    if (rec.dialogs.empty()) return 0;
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    auto const mix = [&](std::string_view v) {
+      for (char c : v) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      h = (h ^ 0xffu) * 1099511628211ull;  // a separator no field byte can be (0xff is refused)
+    };
+    for (appearance const& a : rec.state.busy()) {
+      line_dialog const* d = dialog_of(rec.dialogs, a);
+      if (d == nullptr) continue;
+      h = (h ^ a.index) * 1099511628211ull;
+      for (std::string const* v : {&d->id, &d->call_id, &d->local_tag, &d->remote_tag}) mix(*v);
+    }
+    return h;
+  }
+  // Every watcher when the line changed; else the dialog;shared ones when
+  // the dialogs they are shown changed.
+  template <effect_sink Out>
+  void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before, Out& out) {
+    if (line_changed) return notify_watchers(rec, out);
+    if (shown_dialogs(rec) == shown_before) return;
+    for (subscription_id id : rec.watchers) {
+      subscription const* s = storage_.find_subscription(id);
+      if (s != nullptr && s->event == event_package::dialog_shared)
+        out(effect{make_notify(id, s->event, rec.state.uri(), &rec, 0)});
     }
   }
 
@@ -636,7 +680,7 @@ class basic_server {
       // The line URI is read from the line (which outlives this call), not
       // from the subscription about to be erased.
       notify n = make_notify(id, s.event, rec ? std::string_view(rec->state.uri()) : std::string_view{},
-                             rec ? &rec->state : nullptr, s.seized_index);
+                             rec, s.seized_index);
       n.state = substate::terminated;
       n.reason = reason;
       n.expires.reset();
@@ -669,7 +713,7 @@ class basic_server {
     out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, expires)});
     out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
     line_record* rec = storage_.find_line(s->line);
-    out(effect{make_notify(s->id, s->event, s->line, rec ? &rec->state : nullptr, s->seized_index)});
+    out(effect{make_notify(s->id, s->event, s->line, rec, s->seized_index)});
   }
 
   // The appearance indexes a PUBLISH names (indexes are at most 1023).
@@ -688,6 +732,7 @@ class basic_server {
     bool has_state_token = true;  // Call-Info: appearance-state was present
     bool has_remote = false;
     std::string_view remote;  // unescaped
+    appearance_update const* update = nullptr;  // dialog;shared: the update it comes from
   };
   static bool has_state(publish_request const& r) noexcept {
     return r.event == event_package::dialog_shared ? r.dialogs.has_value() : r.call_info.has_value();
@@ -703,6 +748,7 @@ class basic_server {
         p.state = u.state;
         p.has_remote = !u.remote.empty();
         p.remote = u.remote;
+        p.update = &u;
         if (publish_check const c = f(p); c.code != 0) return c;
       }
       return {};
@@ -733,8 +779,16 @@ class basic_server {
   // changes; `named` collects the indexes for apply_publication().
   // A dialog;shared request that stated dialogs and comes back from
   // with_appearances() without them found no idle appearance: 500 (see there).
-  publish_check check_publication(publish_request const& r, line_state const& st, index_set& named) const {
+  // A dialog;shared dialog may take an appearance that a dialog of another
+  // publisher or call holds only by joining or replacing one of them (or
+  // when its publisher already has a dialog there).
+  publish_check check_publication(publish_request const& r, line_record const* rec, publication_id pid,
+                                  index_set& named) const {
     if (r.event == event_package::dialog_shared && !r.dialogs) return {500, "No idle appearance"};
+    static line_state const none;
+    line_state const& st = rec ? rec->state : none;
+    std::span<line_dialog const> const known = rec ? std::span<line_dialog const>(rec->dialogs) : std::span<line_dialog const>{};
+    appearance_driver const self{driver_kind::publication, pid};
     std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
     return each_published(r, [&](published const& a) -> publish_check {
       if (a.index == 0 || a.index > max_index) return {400, "appearance-index out of range"};
@@ -743,8 +797,24 @@ class basic_server {
       if (named.test(a.index)) return {400, "Duplicate appearance-index"};
       if (a.has_remote && !remote_is_writable(a.remote)) return {400, "Bad appearance-uri"};
       named.set(a.index);
+      // On a taken appearance: the publisher's own dialog already there, or
+      // one that joins or replaces a dialog there.
+      bool held_by_other = false, joins = false;
+      if (a.update != nullptr && *a.state != appearance_state::idle)
+        for (line_dialog const& d : known) {
+          if (d.index != a.index) continue;
+          if (d.owner == self) {
+            joins = true;
+            continue;
+          }
+          held_by_other = true;
+          joins = joins || (a.update->joined && names_dialog(*a.update->joined, d)) ||
+                  (a.update->replaced && names_dialog(*a.update->replaced, d));
+        }
+      if (held_by_other && !joins) return {400, "Appearance in use"};
       appearance const* cur = st.find(a.index);
-      if (cur && cur->driver.kind == driver_kind::dialog) return {400, "Appearance driven by a dialog"};
+      if (cur && cur->driver.kind == driver_kind::dialog && !joins) return {400, "Appearance driven by a dialog"};
+      if (a.update != nullptr && *a.state == appearance_state::idle) return {};  // a release: see apply_publication()
       if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *a.state) == transition::refused)
         return {400, "Illegal appearance-state transition"};
       return {};
@@ -753,13 +823,20 @@ class basic_server {
 
   // Applies a checked publication; returns whether the line changed. Its
   // appearances that the new state no longer names go back to idle
-  // (a modify replaces the publication, RFC 3903 §4.4).
+  // (a modify replaces the publication, RFC 3903 §4.4), or to another known
+  // dialog that holds them (let_go()). A dialog;shared publication's
+  // terminated dialog lets its appearance go the same way: it does not idle
+  // an appearance that another publisher's or call's dialog holds.
   template <effect_sink Out>
   bool apply_publication(publish_request const& r, index_set const& named, line_record& rec, publication_id pid,
                          Out& out) {
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
     (void)each_published(r, [&](published const& a) -> publish_check {
+      if (a.update != nullptr && *a.state == appearance_state::idle) {
+        any = let_go(rec, a.index, self, out) || any;
+        return {};
+      }
       state_change const c = rec.state.set_state(a.index, *a.state, dialect::transitions, self, a.remote, a.has_remote);
       if (c.result == transition::applied) changed(rec, a.index, c, driver_kind::publication, out);
       any = any || visible(c);
@@ -768,28 +845,51 @@ class basic_server {
     for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
       appearance const& b = rec.state.busy()[i];
       if (b.driver != self || named.test(b.index)) continue;
-      std::uint32_t const index = b.index;
-      state_change const c{transition::applied, b.state, appearance_state::idle};
-      rec.state.release_if_driven_by(index, self);
-      changed(rec, index, c, driver_kind::publication, out);
-      any = true;
+      any = let_go(rec, b.index, self, out) || any;
     }
     return any;
   }
 
+  // Appearance `index` is no longer held by `self`. When `self` drives it,
+  // it goes to another known dialog on it (a joined call's remaining party,
+  // in the state that dialog's owner last stated), else back to idle.
+  // `self`'s own dialogs are already forgotten. Returns whether the line
+  // changed as a NOTIFY shows it.
+  template <effect_sink Out>
+  bool let_go(line_record& rec, std::uint32_t index, appearance_driver self, Out& out) {
+    appearance const* a = rec.state.find(index);
+    if (a == nullptr || a->driver != self) return false;
+    appearance_state const from = a->state;
+    for (line_dialog const& d : rec.dialogs) {
+      if (d.index != index || d.owner == self || d.state == appearance_state::idle) continue;
+      rec.state.hand_over(index, self, d.owner, d.state);
+      if (from == d.state) return false;
+      changed(rec, index, {transition::applied, from, d.state}, d.owner.kind, out);
+      return true;
+    }
+    rec.state.release_if_driven_by(index, self);
+    changed(rec, index, {transition::applied, from, appearance_state::idle}, self.kind, out);
+    return true;
+  }
+
   // ---- RFC 7463 appearance agent ----------------------------------------
   // A dialog;shared PUBLISH's dialogs without sa:appearance (index 0) get
-  // one: the appearance the same dialog id held in this publication, else
-  // the lowest idle one no other dialog of the body names. `r` comes back
-  // with its dialogs resolved into `resolved` (index-0 idle ones dropped),
-  // or with no dialogs when the line has no idle appearance left: that is
-  // answered 500, not 400, since the body is well-formed and the same
-  // PUBLISH succeeds once an appearance frees up (RFC 3261 §21.5.1: the
-  // server's condition, not the request's fault). The memory is the
-  // server's own, not the storage's: a snapshot does not carry it.
-  publish_request with_appearances(publish_request const& r, line_state const& st, publication_id pid,
+  // one: the appearance of the known dialog it replaces or joins, else the
+  // one the same dialog id holds in this publication, else the lowest idle
+  // one no other dialog of the body names. `r` comes back with its dialogs
+  // resolved into `resolved` (index-0 idle ones dropped), or with no
+  // dialogs when the line has no idle appearance left: that is answered
+  // 500, not 400, since the body is well-formed and the same PUBLISH
+  // succeeds once an appearance frees up (RFC 3261 §21.5.1: the server's
+  // condition, not the request's fault). The memory is the line record's
+  // `dialogs` (line/line_dialogs.hpp), so storage, snapshots and Redis keep it.
+  publish_request with_appearances(publish_request const& r, line_record const* rec, publication_id pid,
                                    std::vector<appearance_update>& resolved) const {
     if (r.event != event_package::dialog_shared || !r.dialogs) return r;
+    static line_state const none;
+    line_state const& st = rec ? rec->state : none;
+    std::span<line_dialog const> const known = rec ? std::span<line_dialog const>(rec->dialogs) : std::span<line_dialog const>{};
+    appearance_driver const self{driver_kind::publication, pid};
     std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
     index_set taken;
     for (appearance_update const& u : *r.dialogs)
@@ -803,11 +903,14 @@ class basic_server {
       }
       if (u.state == appearance_state::idle) continue;
       appearance_update a = u;
+      for (std::optional<dialog_ref> const* ref : {&u.replaced, &u.joined})
+        for (line_dialog const& d : known)
+          if (a.index == 0 && *ref && names_dialog(**ref, d) && d.index <= max_index) a.index = d.index;
       for (appearance_update const& e : resolved)
-        if (!u.dialog.empty() && e.dialog == u.dialog) a.index = e.index;  // named twice: check_publication's 400
-      for (agent_entry const& e : agent_)
-        if (a.index == 0 && e.pub == pid && !u.dialog.empty() && e.dialog == u.dialog && e.index <= max_index)
-          a.index = e.index;
+        if (a.index == 0 && !u.dialog.empty() && e.dialog == u.dialog) a.index = e.index;  // named twice: check_publication's 400
+      for (line_dialog const& d : known)
+        if (a.index == 0 && d.owner == self && !u.dialog.empty() && d.id == u.dialog && d.index <= max_index)
+          a.index = d.index;
       for (std::uint32_t i = 1; a.index == 0 && i <= max_index; ++i)
         if (!taken.test(i) && st.state_of(i) == appearance_state::idle) a.index = i;
       if (a.index == 0) {
@@ -820,13 +923,30 @@ class basic_server {
     rr.dialogs = std::span<appearance_update const>(resolved);
     return rr;
   }
-  // Called once a publication is accepted: its dialog ids and appearances
-  // replace what the publication held before.
-  void remember_appearances(publication_id pid, publish_request const& r) {
+
+  // A known dialog, without the identifiers no NOTIFY or record could carry.
+  static line_dialog known_dialog(appearance_driver owner, std::uint32_t index, appearance_state state,
+                                  std::string_view id, dialog_ref const& ids) {
+    auto const keep = [](std::string_view v) { return dialog_field_is_writable(v) ? std::string(v) : std::string(); };
+    return line_dialog{owner, index, state, keep(id), keep(ids.call_id), keep(ids.local_tag), keep(ids.remote_tag)};
+  }
+  // Called once a publication is accepted: the dialogs it states replace
+  // what it stated before.
+  void remember_dialogs(line_record& rec, publication_id pid, publish_request const& r) {
     if (r.event != event_package::dialog_shared || !r.dialogs) return;
-    std::erase_if(agent_, [&](agent_entry const& e) { return e.pub == pid; });
+    appearance_driver const self{driver_kind::publication, pid};
+    std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.owner == self; });
     for (appearance_update const& u : *r.dialogs)
-      if (!u.dialog.empty()) agent_.push_back({pid, std::string(u.dialog), u.index});
+      if (u.index != 0 && u.state != appearance_state::idle)
+        rec.dialogs.push_back(known_dialog(self, u.index, u.state, u.dialog, u.identifiers));
+  }
+  // A call the stack reports with its identifiers is remembered while it
+  // holds an appearance, so dialog;shared watchers see its Call-ID and tags.
+  static void remember_call(line_record& rec, dialog_event const& d, std::uint32_t index, appearance_state to) {
+    appearance_driver const self{driver_kind::dialog, d.dialog};
+    std::erase_if(rec.dialogs, [&](line_dialog const& e) { return e.owner == self; });
+    if (to != appearance_state::idle && !d.identifiers.call_id.empty())
+      rec.dialogs.push_back(known_dialog(self, index, to, {}, d.identifiers));
   }
   // ---- end of RFC 7463 appearance agent ---------------------------------
 
@@ -836,20 +956,16 @@ class basic_server {
     if (p == nullptr) return;
     line_record* rec = storage_.find_line(p->line);
     storage_.erase_publication(pid);
-    std::erase_if(agent_, [&](agent_entry const& e) { return e.pub == pid; });
     if (rec == nullptr) return;
     appearance_driver const self{driver_kind::publication, pid};
+    std::uint64_t const shown = shown_dialogs(*rec);
+    std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.owner == self; });
     bool any = false;
     for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
       appearance const& b = rec->state.busy()[i];
-      if (b.driver != self) continue;
-      state_change const c{transition::applied, b.state, appearance_state::idle};
-      std::uint32_t const index = b.index;
-      rec->state.release_if_driven_by(index, self);
-      changed(*rec, index, c, driver_kind::publication, out);
-      any = true;
+      if (b.driver == self) any = let_go(*rec, b.index, self, out) || any;
     }
-    if (any) notify_watchers(*rec, out);
+    notify_if_changed(*rec, any, shown, out);
     forget_if_empty(*rec);
   }
 
@@ -871,12 +987,6 @@ class basic_server {
   authorizer_type authorizer_{};
   ids_type ids_{};
   std::vector<std::string> garbage_;
-  struct agent_entry {  // RFC 7463 appearance agent: which dialog holds which appearance
-    publication_id pub = 0;
-    std::string dialog;
-    std::uint32_t index = 0;
-  };
-  std::vector<agent_entry> agent_;
 };
 
 using server = basic_server<>;

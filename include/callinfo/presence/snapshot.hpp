@@ -13,6 +13,9 @@
 //   ids <next-subscription> <next-publication> <next-etag>
 //   line <uri>
 //   app <index> <state> <driver-kind> <driver-id> <remote>
+//   dlg <owner-kind> <owner-id> <index> <state> <id> <call-id> <local-tag> <remote-tag>
+//     (the dialogs known to hold the line's appearances, line/line_dialogs.hpp;
+//     owner-kind is publication or dialog)
 //   sub <id> <package> <ms-left> <seized-index> <watcher>      (watchers of the last line, in order)
 //     <package> is call-info, line-seize or dialog-shared; for dialog-shared
 //     <seized-index> holds the dialog-info version of its next NOTIFY
@@ -123,6 +126,44 @@ class snapshot_reader {
   bool ok_ = true;
 };
 
+// One `dlg` record (without the keyword and the newline).
+template <sink Sink>
+void put_line_dialog(Sink& out, line_dialog const& d) {
+  out.append(to_string(d.owner.kind));
+  out.append(" ");
+  put_u64(out, d.owner.id);
+  out.append(" ");
+  put_u64(out, d.index);
+  out.append(" ");
+  out.append(to_string(d.state));
+  for (std::string const* v : {&d.id, &d.call_id, &d.local_tag, &d.remote_tag}) {
+    out.append(" ");
+    put_str(out, *v);
+  }
+}
+
+// Reads the rest of a `dlg` record into `line`; false when malformed.
+inline bool read_line_dialog(snapshot_reader& in, line_record& line) {
+  line_dialog d;
+  std::string_view const kind = in.keyword();
+  d.owner.kind = kind == to_string(driver_kind::publication) ? driver_kind::publication
+                 : kind == to_string(driver_kind::dialog)    ? driver_kind::dialog
+                                                             : driver_kind::none;
+  d.owner.id = in.number<std::uint64_t>();
+  d.index = in.number<std::uint32_t>();
+  auto const state = to_appearance_state(in.keyword());
+  for (std::string* v : {&d.id, &d.call_id, &d.local_tag, &d.remote_tag}) {
+    std::string_view const text = in.string();
+    if (!dialog_field_is_writable(text)) return in.fail();
+    v->assign(text);
+  }
+  if (!in.ok() || d.owner.kind == driver_kind::none || d.index == 0 || !state || *state == appearance_state::idle)
+    return in.fail();
+  d.state = *state;
+  line.dialogs.push_back(std::move(d));
+  return true;
+}
+
 }  // namespace detail
 
 // Writes the server's whole state, with the Ids policy's counters when it
@@ -155,6 +196,11 @@ void snapshot(basic_server<P>& s, Sink& out) {
       detail::put_u64(out, a.driver.id);
       out.append(" ");
       detail::put_str(out, a.remote);
+      out.append("\n");
+    }
+    for (line_dialog const& d : rec.dialogs) {
+      out.append("dlg ");
+      detail::put_line_dialog(out, d);
       out.append("\n");
     }
     for (subscription_id id : rec.watchers) {
@@ -233,6 +279,8 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& 
         if (kind == to_string(k)) dk = k;
       if (!in.ok() || !state || index == 0 || *state == appearance_state::idle || line->state.find(index)) return false;
       line->state.set_state(index, *state, broadworks_transitions, {dk, id}, remote, true);
+    } else if (kw == "dlg" && line != nullptr) {
+      if (!detail::read_line_dialog(in, *line)) return false;
     } else if (kw == "sub" && line != nullptr) {
       subscription sub;
       sub.id = in.number<std::uint64_t>();

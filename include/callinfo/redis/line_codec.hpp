@@ -5,6 +5,7 @@
 // presence/snapshot.hpp, with deadlines as absolute times on the servers'
 // common time line:
 //   app <index> <state> <driver-kind> <driver-id> <remote>
+//   dlg <owner-kind> <owner-id> <index> <state> <id> <call-id> <local-tag> <remote-tag>
 //   sub <id> <package> <expires-at> <seized-index> <watcher>   (oldest first)
 //     <package> is call-info, line-seize or dialog-shared (as in
 //     presence/snapshot.hpp); for dialog-shared <seized-index> holds the
@@ -83,6 +84,11 @@ inline void encode_line(map_storage& st, std::string_view uri, std::string& out)
       put_str(o, a.remote);
       o.append("\n");
     }
+    for (line_dialog const& d : rec->dialogs) {
+      o.append("dlg ");
+      callinfo::detail::put_line_dialog(o, d);
+      o.append("\n");
+    }
     for (subscription_id id : rec->watchers) {
       subscription const* s = st.find_subscription(id);
       if (s == nullptr) continue;
@@ -133,6 +139,8 @@ inline bool decode_line(std::string_view uri, std::string_view text, map_storage
       if (!in.ok() || !state || !kind || index == 0 || *state == appearance_state::idle || line.state.find(index))
         return false;
       line.state.set_state(index, *state, broadworks_transitions, {*kind, id}, remote, true);
+    } else if (kw == "dlg") {
+      if (!callinfo::detail::read_line_dialog(in, line)) return false;
     } else if (kw == "sub") {
       subscription s;
       s.id = in.number<std::uint64_t>();

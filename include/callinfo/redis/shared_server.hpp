@@ -500,7 +500,7 @@ class shared_server {
           n.event = e.event;
           n.state = substate::terminated;
           n.reason = e.reason;
-          n.line = rec ? line_view{rec->state.uri(), rec->state.busy()} : line_view{line, {}};
+          n.line = rec ? server_type::view_of(*rec) : line_view{line, {}, {}};
           n.seized_index = e.seized_index;
           n.version = e.version;
           b(effect{n});
