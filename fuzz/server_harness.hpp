@@ -11,8 +11,8 @@
 //             NOTIFY off (bit 6), line-seize timeout NOTIFY on (bit 7);
 //             three appearances per line
 //   each step, one byte (modulo 16) then its own bytes:
-//     0-3   SUBSCRIBE by one of 3 subscribers, call-info or line-seize, on a
-//           line: initial, refresh, unsubscribe or fetch (Expires 0), with an
+//     0-3   SUBSCRIBE by one of 3 subscribers, call-info, line-seize or
+//           dialog;shared, on a line: initial, refresh, unsubscribe or fetch (Expires 0), with an
 //           Expires absent / 0 / short / long; a line-seize's Call-Info has
 //           appearance-index 0, *, 1-3, 4 (out of range), none, no Call-Info
 //           at all, or raw text that parse_call_info() accepts (2^32, which it
@@ -20,9 +20,14 @@
 //     4-6   PUBLISH: SIP-If-Match absent, the line's latest SIP-ETag or a
 //           stale one; Expires absent / 0 / short / long; Call-Info absent,
 //           generated (indexes, states, remotes with quotes, backslashes and
-//           quoted-pairs) or raw text that parse_call_info() accepts
+//           quoted-pairs) or raw text that parse_call_info() accepts; or
+//           Event: dialog;shared with 0-3 dialogs as parse_dialog_info()
+//           hands them over (with or without sa:appearance, dialog ids,
+//           Call-IDs and tags, sa:joined-dialog / sa:replaced-dialog naming
+//           one of three calls, tags either way round)
 //     7-9   a dialog event: 3 dialogs, both sides, every phase, private hold,
-//           an index (none, 0-4), a remote (quotes, backslashes, '<', raw)
+//           an index (none, 0-4), a remote (quotes, backslashes, '<', raw),
+//           with or without the call's Call-ID and tags
 //     10    management: release one appearance or the line, or update
 //     11-12, 15  the clock moves on; the due timers fire, earliest first
 //     13    snapshot -> restore into a twin that then runs in lockstep (or
@@ -30,9 +35,14 @@
 //     14    a timer the stack holds, or one it never had, fires
 //
 // After every step, trapping on any violation:
-//   - each live call-info watcher's latest NOTIFY shows its line as it is
-//     (index and state of each busy appearance; the remote party too when
-//     check_watcher_remotes is set, see there);
+//   - each live call-info or dialog;shared watcher's latest NOTIFY shows its
+//     line as it is (index and state of each busy appearance; the remote
+//     party too when check_watcher_remotes is set, see there; for
+//     dialog;shared the id, Call-ID and tags of each appearance's known
+//     dialog too);
+//   - the appearance agent's memory (line_record::dialogs) names only busy
+//     appearances, live publications of the line, each owner once per
+//     appearance, and the restored twin holds the same;
 //   - an appearance driven by a seize belongs to a live line-seize
 //     subscription of its line that names it (and, in the per-line seize
 //     dialect, a line has at most one);
@@ -56,6 +66,7 @@
 #include "harness.hpp"
 
 #include <callinfo/callinfo.hpp>
+#include <callinfo/dialog_info/build.hpp>
 
 #include <algorithm>
 #include <array>
@@ -98,6 +109,19 @@ struct seen_appearance {
 };
 using seen_line = std::vector<seen_appearance>;
 
+// What a dialog;shared watcher is shown of each busy appearance beyond its
+// state: the dialog's id (empty: "a<index>"), Call-ID and tags.
+using seen_dialogs = std::vector<std::array<std::string, 4>>;
+inline seen_dialogs shown_dialogs(line_view const& l) {
+  seen_dialogs v;
+  for (std::size_t k = 0; k < l.busy.size(); ++k) {
+    line_dialog const* d = dialog_of(l.dialogs, l.busy[k]);
+    v.push_back({std::string(detail::published_id(l, k)), d ? d->call_id : "", d ? d->local_tag : "",
+                 d ? d->remote_tag : ""});
+  }
+  return v;
+}
+
 inline seen_line copy(line_view const& l) {
   seen_line v;
   for (appearance const& a : l.busy) v.push_back(seen_appearance{a.index, a.state, a.remote});
@@ -119,8 +143,14 @@ inline bool shows(seen_line const& seen, line_view const& line, bool check_watch
 }
 
 inline bool same_line(line_view const& a, line_view const& b) {
-  return a.uri == b.uri && std::equal(a.busy.begin(), a.busy.end(), b.busy.begin(), b.busy.end());
+  return a.uri == b.uri && std::equal(a.busy.begin(), a.busy.end(), b.busy.begin(), b.busy.end()) &&
+         std::equal(a.dialogs.begin(), a.dialogs.end(), b.dialogs.begin(), b.dialogs.end());
 }
+
+// Calls on the lines, by their SIP identifiers: named by dialog events, by
+// dialog-info publications and by their sa:joined-dialog /
+// sa:replaced-dialog references (RFC 7463 §5.2).
+inline constexpr dialog_ref calls[] = {{"c1@h", "a1", "b1"}, {"c2@h", "a2", "b2"}, {"c3@h", "a3", "b3"}};
 
 inline bool same(effect const& a, effect const& b) {
   if (a.index() != b.index()) return false;
@@ -181,14 +211,17 @@ void check_notify_written(notify const& n) {
   require(written.ok());
   auto const headers = header_lines(out.view());
   bool const terminated = n.state == substate::terminated;
-  bool const with_call_info = !n.line.uri.empty() && (n.event == event_package::call_info || n.seized_index != 0);
+  bool const shared = n.event == event_package::dialog_shared;
+  bool const with_call_info =
+      !shared && !n.line.uri.empty() && (n.event == event_package::call_info || n.seized_index != 0);
   require(headers.size() == (with_call_info ? 4u : 3u));
 
   require(headers[0].first == "Event");
   {
     exact_buffer const v(headers[0].second);
     auto const e = parse_event(v.view());
-    require(e.has_value() && e->type.text == to_string(n.event) && !e->id && e->params.empty());
+    require(e.has_value() && to_event_package(*e) == n.event && !e->id);
+    require(shared ? e->type.text == "dialog" : e->type.text == to_string(n.event) && e->params.empty());
   }
   require(headers[1].first == "Subscription-State");
   {
@@ -206,6 +239,14 @@ void check_notify_written(notify const& n) {
       check_call_info_read_back(headers[2].second, n.line.busy, Dialect::format, n.line.uri);
     else
       check_line_seize_read_back(headers[2].second, n.line.uri, n.seized_index);
+  }
+  if (shared && !n.line.uri.empty()) {
+    // The body: everything the server stores can be written (RFC 7463).
+    require(headers.back().first == "Content-Type" && headers.back().second == "application/dialog-info+xml");
+    char body[8192];
+    fixed_sink b(body, sizeof body);
+    require(write_dialog_info(n, b).ok());
+    return;
   }
   require(headers.back().first == "Content-Length" && headers.back().second == "0");
 }
@@ -235,7 +276,7 @@ inline void check_response_written(response const& r) {
       event = true;
       exact_buffer const v(value);
       auto const e = parse_event(v.view());
-      require(e.has_value() && e->type.text == to_string(r.event));
+      require(e.has_value() && to_event_package(*e) == r.event);
     } else if (name == "Expires") {
       require(!expires);
       expires = seconds_value(value);
@@ -350,7 +391,9 @@ class session {
         if (n->initial) require(++initial_[n->subscription] == 1);
         else require(initial_.count(n->subscription) != 0);
         if (n->state == substate::terminated) ended_.insert(n->subscription);
-        else if (n->event == event_package::call_info) seen_[n->subscription] = copy(n->line);
+        else if (n->event != event_package::line_seize) seen_[n->subscription] = copy(n->line);
+        if (n->state != substate::terminated && n->event == event_package::dialog_shared)
+          seen_dialogs_[n->subscription] = shown_dialogs(n->line);
       } else if (auto const* r = std::get_if<response>(&e)) {
         check_response_written(*r);
       } else if (auto const* a = std::get_if<arm_timer>(&e)) {
@@ -402,11 +445,13 @@ class session {
   void subscribe(byte_reader& in) {
     std::uint8_t const b = in.byte();
     std::uint32_t const who = b % 3;
-    event_package const pkg = (b / 3) % 2 ? event_package::line_seize : event_package::call_info;
-    std::uint32_t const li = (b / 6) % line_count_;
+    constexpr event_package packages[] = {event_package::call_info, event_package::line_seize,
+                                          event_package::dialog_shared};
+    event_package const pkg = packages[(b / 3) % 3];
+    std::uint32_t const li = (b / 9) % line_count_;
     std::uint32_t const mode = in.below(5);  // 0-1 initial, 2 refresh, 3 unsubscribe, 4 fetch
     std::uint8_t const e = in.byte();
-    subscription_id& slot = slots_[who][li][pkg == event_package::line_seize];
+    subscription_id& slot = slots_[who][li][static_cast<std::size_t>(pkg)];
 
     subscribe_request r;
     r.event = pkg;
@@ -481,6 +526,32 @@ class session {
     return text;
   }
 
+  // A dialog-info body as parse_dialog_info() hands it over: 0-3 dialogs,
+  // with or without sa:appearance (0-4; 4 is out of range), any state, a
+  // dialog id, the call's identifiers, a joined or replaced call (tags
+  // either way round), a remote party.
+  static void generated_dialogs(byte_reader& in, std::vector<appearance_update>& out) {
+    static constexpr std::string_view ids[] = {"", "d1", "d2", "a7"};
+    static constexpr std::string_view remotes[] = {"", "sip:carol@example.com", "\"Dave\" <sip:dave@example.org>"};
+    std::uint32_t const n = in.below(4);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      appearance_update u;
+      constexpr std::uint32_t indexes[] = {0, 0, 1, 2, 3, 4};
+      u.index = indexes[in.below(6)];
+      u.state = all_appearance_states[in.below(appearance_state_count)];
+      u.dialog = ids[in.below(4)];
+      u.remote = remotes[in.below(3)];
+      std::uint8_t const k = in.byte();
+      if (k % 4 != 3) u.identifiers = calls[k % 4];
+      std::uint32_t const ref = (k / 4) % 7;  // 0-2 none, 3-4 joined, 5-6 replaced
+      dialog_ref named = calls[(k / 28) % 3];
+      if (k & 0x80) std::swap(named.local_tag, named.remote_tag);
+      if (ref == 3 || ref == 4) u.joined = named;
+      if (ref >= 5) u.replaced = named;
+      out.push_back(u);
+    }
+  }
+
   void publish(byte_reader& in) {
     std::uint8_t const b = in.byte();
     std::uint32_t const li = b % line_count_;
@@ -504,7 +575,14 @@ class session {
     if (e < 4) r.expires = values[e];
 
     std::optional<parsed_call_info> ci;
-    if (c == 1) {
+    std::vector<appearance_update> dialogs;
+    if ((b / 40) % 2) {  // Event: dialog;shared, the body's dialogs (none: no body)
+      r.event = event_package::dialog_shared;
+      if (c != 0) {
+        generated_dialogs(in, dialogs);
+        r.dialogs = dialogs;
+      }
+    } else if (c == 1) {
       ci.emplace(in.text(128));
       if (!ci->view) return;  // the stack answers 400 itself
     } else if (c >= 2) {
@@ -518,6 +596,11 @@ class session {
     for (char ch : ci ? ci->text.view() : std::string_view("-"))
       std::fprintf(stderr, is_ctl_byte(ch) || static_cast<unsigned char>(ch) > 0x7e ? "\\x%02x" : "%c",
                    static_cast<unsigned char>(ch));
+    for (appearance_update const& u : dialogs)
+      std::fprintf(stderr, " dialog[%u %s id=%s call=%s joins=%s replaces=%s]", u.index,
+                   std::string(to_string(u.state)).c_str(), std::string(u.dialog).c_str(),
+                   std::string(u.identifiers.call_id).c_str(), u.joined ? std::string(u.joined->call_id).c_str() : "-",
+                   u.replaced ? std::string(u.replaced->call_id).c_str() : "-");
     std::fprintf(stderr, "\n");
 #endif
 
@@ -536,6 +619,7 @@ class session {
     d.side = (b / 6) % 2 ? dialog_side::callee : dialog_side::caller;
     d.phase = static_cast<dialog_phase>(p % 6);
     d.private_hold = (p / 6) % 2;
+    if ((b / 12) % 2) d.identifiers = calls[d.dialog - 1];
     constexpr std::uint32_t indexes[] = {0, 1, 2, 3, 4, 1, 2};
     std::uint32_t const x = (p / 12) % 8;
     if (x < 7) d.appearance_index = indexes[x];
@@ -641,10 +725,14 @@ class session {
       require(t != armed_.end() && t->second == s.expires_at);
       line_record* rec = st.find_line(s.line);
       require(rec != nullptr && std::count(rec->watchers.begin(), rec->watchers.end(), s.id) == 1);
-      if (s.event == event_package::call_info) {
+      if (s.event != event_package::line_seize) {
         auto const seen = seen_.find(s.id);
         require(seen != seen_.end() && shows(seen->second, server_.line(s.line),
                                                        Policies::dialect::format == notify_format::entry_per_appearance));
+      }
+      if (s.event == event_package::dialog_shared) {  // and the dialogs it is shown (a pickup, a hand-over)
+        auto const seen = seen_dialogs_.find(s.id);
+        require(seen != seen_dialogs_.end() && seen->second == shown_dialogs(server_.line(s.line)));
       }
       if (twin_) {
         subscription const* t2 = twin_->storage().find_subscription(s.id);
@@ -676,6 +764,21 @@ class session {
         require(s != nullptr && s->event == event_package::line_seize && s->seized_index == a.index && s->line == uri);
       }
       if (dialect::seize_conflicts == seize_scope::per_line) require(seizes <= 1);
+      // The appearance agent's memory: each known dialog is on a busy
+      // appearance, stated non-idle by a live publication of this line or a
+      // call; an owner holds an appearance once.
+      for (std::size_t i = 0; i < line.dialogs.size(); ++i) {
+        line_dialog const& d = line.dialogs[i];
+        require(d.state != appearance_state::idle);
+        require(std::any_of(line.busy.begin(), line.busy.end(), [&](appearance const& a) { return a.index == d.index; }));
+        if (d.owner.kind == driver_kind::publication) {
+          publication const* p = st.find_publication(d.owner.id);
+          require(p != nullptr && p->line == uri);
+        } else {
+          require(d.owner.kind == driver_kind::dialog && !d.call_id.empty());
+        }
+        for (std::size_t j = 0; j < i; ++j) require(line.dialogs[j].owner != d.owner || line.dialogs[j].index != d.index);
+      }
       if (line_record* rec = st.find_line(uri)) watching += rec->watchers.size();
     }
     require(watching == live);
@@ -693,7 +796,8 @@ class session {
   std::set<subscription_id> ended_;
   std::map<subscription_id, int> initial_;
   std::map<subscription_id, seen_line> seen_;
-  subscription_id slots_[3][2][2] = {};  // subscriber, line, package: its latest subscription
+  subscription_id slots_[3][2][3] = {};  // subscriber, line, package: its latest subscription
+  std::map<subscription_id, seen_dialogs> seen_dialogs_;
   std::vector<std::string> etags_[2];    // per line: every SIP-ETag handed out, oldest first
 };
 

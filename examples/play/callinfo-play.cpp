@@ -906,9 +906,17 @@ class player {
       j.key("version").number(n.version);
       if (!n.line.uri.empty()) {
         j.key("dialogs").begin_array();
-        for (callinfo::appearance const& a : n.line.busy) {
+        for (std::size_t k = 0; k < n.line.busy.size(); ++k) {
+          callinfo::appearance const& a = n.line.busy[k];
           callinfo::dialog_facts const f = callinfo::to_dialog_facts(a.state);
           j.begin_object().key("appearance").number(a.index).key("state").string(to_string(f.dialog));
+          // The known dialog's id (absent: "a<index>"), Call-ID and tags.
+          if (std::string_view const id = callinfo::detail::published_id(n.line, k); !id.empty()) j.key("id").string(id);
+          if (callinfo::line_dialog const* d = callinfo::dialog_of(n.line.dialogs, a)) {
+            if (!d->call_id.empty()) j.key("call_id").string(d->call_id);
+            if (!d->local_tag.empty()) j.key("local_tag").string(d->local_tag);
+            if (!d->remote_tag.empty()) j.key("remote_tag").string(d->remote_tag);
+          }
           if (f.direction != callinfo::dialog_direction::none) j.key("direction").string(to_string(f.direction));
           j.key("exclusive").boolean(f.exclusive);
           if (f.held) j.key("held").boolean(true);

@@ -700,7 +700,7 @@ class sca_server final : public sca_host {
   // maps a Call-ID to the dialog id that drives an appearance):
   //   sca-server-calls 1
   //   last-dialog <id>
-  //   call <dialog-id> <call-id> <line> <remote> <caller|callee> <index> <confirmed> <held>
+  //   call <dialog-id> <call-id> <line> <remote> <caller|callee> <index> <confirmed> <held> [<local-tag> <remote-tag>]
   //   end
   // strings length-prefixed as in the snapshot (`5:hello`).
   std::string state() {
@@ -712,7 +712,8 @@ class sca_server final : public sca_host {
     for (auto const& [call_id, c] : calls_)
       text += "call " + std::to_string(c.id) + " " + str(call_id) + " " + str(c.line) + " " + str(c.remote) + " " +
               std::string(callinfo::to_string(c.side)) + " " + std::to_string(c.index) + " " +
-              (c.confirmed ? "1" : "0") + " " + (c.held ? "1" : "0") + "\n";
+              (c.confirmed ? "1" : "0") + " " + (c.held ? "1" : "0") + " " + str(c.local_tag) + " " + str(c.remote_tag) +
+              "\n";
     text += "end\n";
     return text;
   }
@@ -761,7 +762,10 @@ class sca_server final : public sca_host {
       };
       std::string call_id;
       if (!(r >> kw) || kw != "call" || !(r >> c.id) || !str(call_id) || !str(c.line) || !str(c.remote) ||
-          !(r >> side >> c.index >> confirmed >> held) || !(r >> std::ws).eof())
+          !(r >> side >> c.index >> confirmed >> held))
+        return refused();
+      // The tags are absent from a state written before they were kept.
+      if (!(r >> std::ws).eof() && (!str(c.local_tag) || !str(c.remote_tag) || !(r >> std::ws).eof()))
         return refused();
       if (side == "caller")
         c.side = callinfo::dialog_side::caller;
@@ -774,6 +778,7 @@ class sca_server final : public sca_host {
         return refused();
       c.confirmed = confirmed == 1;
       c.held = held == 1;
+      c.call_id = call_id;
       calls.emplace(std::move(call_id), std::move(c));
     }
     calls_ = std::move(calls);
@@ -800,12 +805,17 @@ class sca_server final : public sca_host {
   // A call on a shared line (keyed by Call-ID).
   struct call {
     callinfo::dialog_id id = 0;
+    std::string call_id;
     std::string line;
     std::string remote;
     callinfo::dialog_side side = callinfo::dialog_side::caller;
     std::uint32_t index = 1;
     bool confirmed = false;
     bool held = false;
+    // The dialog's tags as the shared line's phone sees them (local: its
+    // own), for dialog;shared watchers (RFC 4235 call-id / local-tag /
+    // remote-tag): an RFC 7463 phone needs them to join or pick up the call.
+    std::string local_tag, remote_tag;
   };
 
   bool is_line(std::string const& a) const {
@@ -956,14 +966,18 @@ class sca_server final : public sca_host {
     std::string const from = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
     std::string const to = aor(sip->sip_to ? sip->sip_to->a_url : nullptr);
     call c;
+    c.call_id = call_id;
+    std::string const from_tag = sip->sip_from && sip->sip_from->a_tag ? sip->sip_from->a_tag : "";
     if (is_line(from)) {
       c.line = from;
       c.remote = to;
       c.side = callinfo::dialog_side::caller;
+      c.local_tag = from_tag;
     } else if (is_line(to)) {
       c.line = to;
       c.remote = from;
       c.side = callinfo::dialog_side::callee;
+      c.remote_tag = from_tag;
     } else {
       return std::nullopt;
     }
@@ -1004,6 +1018,7 @@ class sca_server final : public sca_host {
     d.phase = phase;
     d.appearance_index = c.index;
     d.remote = c.remote;
+    d.identifiers = {c.call_id, c.local_tag, c.remote_tag};
     callinfo::state_change r{};
 #if SCA_SERVER_REDIS
     if (shared_)
@@ -1028,6 +1043,12 @@ class sca_server final : public sca_host {
     auto it = calls_.find(r.call_id);
     if (it == calls_.end()) return;
     call& c = it->second;
+    if (r.initial_invite && status > 100 && status < 300 && sip != nullptr && sip->sip_to && sip->sip_to->a_tag &&
+        (status >= 200 || !c.confirmed)) {
+      // The To tag of the dialog this response makes (a 2xx's wins over an
+      // early dialog's: with forking, that is the call).
+      (c.side == callinfo::dialog_side::caller ? c.remote_tag : c.local_tag) = sip->sip_to->a_tag;
+    }
     if (r.initial_invite) {
       if (status > 100 && status < 200 && !c.confirmed) {
         dialog_event(c, callinfo::dialog_phase::early);

@@ -365,12 +365,13 @@ class basic_server {
     if (to == appearance_state::seized && rec->state.state_of(index) != appearance_state::idle)
       return {transition::refused, rec->state.state_of(index), to};
     if (!remote_is_writable(remote)) return {transition::refused, rec->state.state_of(index), to};
+    std::uint64_t const shown = shown_dialogs(*rec);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
                                                 remote, !remote.empty());
     if (c.result == transition::applied && to == appearance_state::idle)
       std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.index == index; });
     if (c.result == transition::applied) changed(*rec, index, c, driver_kind::management, out);
-    if (visible(c)) notify_watchers(*rec, out);
+    notify_if_changed(*rec, visible(c), shown, out);
     forget_if_empty(*rec);
     return c;
   }
@@ -839,6 +840,9 @@ class basic_server {
       }
       state_change const c = rec.state.set_state(a.index, *a.state, dialect::transitions, self, a.remote, a.has_remote);
       if (c.result == transition::applied) changed(rec, a.index, c, driver_kind::publication, out);
+      // A call-info PUBLISH that idles an appearance ends whatever dialogs were known on it.
+      if (c.result == transition::applied && c.to == appearance_state::idle)
+        std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.index == a.index; });
       any = any || visible(c);
       return {};
     });
@@ -930,12 +934,13 @@ class basic_server {
     auto const keep = [](std::string_view v) { return dialog_field_is_writable(v) ? std::string(v) : std::string(); };
     return line_dialog{owner, index, state, keep(id), keep(ids.call_id), keep(ids.local_tag), keep(ids.remote_tag)};
   }
-  // Called once a publication is accepted: the dialogs it states replace
-  // what it stated before.
+  // Called once a publication that states its state is accepted: the
+  // dialogs it states replace what it stated before (none for a Call-Info
+  // body, even in a publication that began as dialog-info).
   void remember_dialogs(line_record& rec, publication_id pid, publish_request const& r) {
-    if (r.event != event_package::dialog_shared || !r.dialogs) return;
     appearance_driver const self{driver_kind::publication, pid};
     std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.owner == self; });
+    if (r.event != event_package::dialog_shared || !r.dialogs) return;
     for (appearance_update const& u : *r.dialogs)
       if (u.index != 0 && u.state != appearance_state::idle)
         rec.dialogs.push_back(known_dialog(self, u.index, u.state, u.dialog, u.identifiers));
