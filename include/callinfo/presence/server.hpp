@@ -202,9 +202,12 @@ class basic_server {
       out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
       out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
       if (!has_state(r)) return;
-      std::uint64_t const shown = shown_dialogs(rec);
+      std::uint64_t const shown = rec.dialogs.empty() ? 0 : shown_dialogs(rec);
       remember_dialogs(rec, pid, rr);
-      notify_if_changed(rec, apply_publication(rr, named, rec, pid, out), shown, out);
+      if (apply_publication(rr, named, rec, pid, out))
+        notify_watchers(rec, out);
+      else if (shown != 0 || !rec.dialogs.empty())
+        notify_if_dialogs_changed(rec, shown, out);
       return;
     }
 
@@ -229,9 +232,12 @@ class basic_server {
     publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
-    std::uint64_t const shown = shown_dialogs(rec);
+    std::uint64_t const shown = rec.dialogs.empty() ? 0 : shown_dialogs(rec);
     remember_dialogs(rec, pid, rr);
-    notify_if_changed(rec, apply_publication(rr, named, rec, pid, out), shown, out);
+    if (apply_publication(rr, named, rec, pid, out))
+      notify_watchers(rec, out);
+    else if (shown != 0 || !rec.dialogs.empty())
+      notify_if_dialogs_changed(rec, shown, out);
     forget_if_empty(rec);
   }
 
@@ -255,7 +261,7 @@ class basic_server {
     appearance const* current = rec->state.find(index);
     refused.from = current ? current->state : appearance_state::idle;
 
-    std::uint64_t const shown = shown_dialogs(*rec);
+    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
     if (to == appearance_state::idle) {
       remember_call(*rec, d, index, to);  // an ended call is forgotten, driver or not
       // Only the call that drives the appearance may end it: a failed second
@@ -276,7 +282,8 @@ class basic_server {
     // A remote party no NOTIFY could carry is not stored (the state still is).
     bool const take_remote = !d.remote.empty() && remote_is_writable(d.remote);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, take_remote);
-    if (c.result != transition::refused) remember_call(*rec, d, index, to);
+    if (c.result != transition::refused && (!rec->dialogs.empty() || !d.identifiers.call_id.empty()))
+      remember_call(*rec, d, index, to);
     if (!visible(c)) {
       notify_if_changed(*rec, false, shown, out);
       forget_if_empty(*rec);
@@ -365,7 +372,7 @@ class basic_server {
     if (to == appearance_state::seized && rec->state.state_of(index) != appearance_state::idle)
       return {transition::refused, rec->state.state_of(index), to};
     if (!remote_is_writable(remote)) return {transition::refused, rec->state.state_of(index), to};
-    std::uint64_t const shown = shown_dialogs(*rec);
+    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
                                                 remote, !remote.empty());
     if (c.result == transition::applied && to == appearance_state::idle)
@@ -643,7 +650,13 @@ class basic_server {
   // the dialogs they are shown changed.
   template <effect_sink Out>
   void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before, Out& out) {
-    if (line_changed) return notify_watchers(rec, out);
+    if (line_changed)
+      notify_watchers(rec, out);
+    else if (!rec.dialogs.empty() || shown_before != 0)
+      notify_if_dialogs_changed(rec, shown_before, out);
+  }
+  template <effect_sink Out>
+  void notify_if_dialogs_changed(line_record const& rec, std::uint64_t shown_before, Out& out) {
     if (shown_dialogs(rec) == shown_before) return;
     for (subscription_id id : rec.watchers) {
       subscription const* s = storage_.find_subscription(id);
@@ -938,6 +951,7 @@ class basic_server {
   // dialogs it states replace what it stated before (none for a Call-Info
   // body, even in a publication that began as dialog-info).
   void remember_dialogs(line_record& rec, publication_id pid, publish_request const& r) {
+    if (rec.dialogs.empty() && (r.event != event_package::dialog_shared || !r.dialogs)) return;
     appearance_driver const self{driver_kind::publication, pid};
     std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.owner == self; });
     if (r.event != event_package::dialog_shared || !r.dialogs) return;
@@ -948,9 +962,11 @@ class basic_server {
   // A call the stack reports with its identifiers is remembered while it
   // holds an appearance, so dialog;shared watchers see its Call-ID and tags.
   static void remember_call(line_record& rec, dialog_event const& d, std::uint32_t index, appearance_state to) {
+    bool const named = to != appearance_state::idle && !d.identifiers.call_id.empty();
+    if (rec.dialogs.empty() && !named) return;  // the common case: nothing known, nothing to know
     appearance_driver const self{driver_kind::dialog, d.dialog};
     std::erase_if(rec.dialogs, [&](line_dialog const& e) { return e.owner == self; });
-    if (to != appearance_state::idle && !d.identifiers.call_id.empty())
+    if (named)
       rec.dialogs.push_back(known_dialog(self, index, to, {}, d.identifiers));
   }
   // ---- end of RFC 7463 appearance agent ---------------------------------
@@ -963,7 +979,7 @@ class basic_server {
     storage_.erase_publication(pid);
     if (rec == nullptr) return;
     appearance_driver const self{driver_kind::publication, pid};
-    std::uint64_t const shown = shown_dialogs(*rec);
+    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
     std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.owner == self; });
     bool any = false;
     for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
