@@ -15,18 +15,6 @@ using namespace callinfo::test;
 
 namespace {
 
-effect_list publish_dialogs(harness<>& h, std::span<appearance_update const> dialogs,
-                            std::optional<std::string_view> if_match = {}, std::optional<std::uint32_t> expires = {}) {
-  publish_request r;
-  r.event = event_package::dialog_shared;
-  r.line = bob;
-  r.if_match = if_match;
-  r.expires = expires;
-  r.dialogs = dialogs;
-  h.last = h.server.on_publish(r);
-  return h.last;
-}
-
 appearance_update dialog_on(std::uint32_t index, appearance_state s, std::string_view id, dialog_ref ids) {
   appearance_update u;
   u.index = index;

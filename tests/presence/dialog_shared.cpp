@@ -15,18 +15,6 @@ namespace {
 struct broadworks : default_policies {
   using dialect = broadworks_dialect;
 };
-
-effect_list publish_dialogs(harness<>& h, std::span<appearance_update const> dialogs,
-                            std::optional<std::string_view> if_match = {}, std::optional<std::uint32_t> expires = {}) {
-  publish_request r;
-  r.event = event_package::dialog_shared;
-  r.line = bob;
-  r.if_match = if_match;
-  r.expires = expires;
-  r.dialogs = dialogs;
-  h.last = h.server.on_publish(r);
-  return h.last;
-}
 }  // namespace
 
 TEST_CASE("RFC 7463 §5.1: a dialog;shared SUBSCRIBE is served like call-info: 200, initial NOTIFY version 0") {

@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,5 +120,19 @@ struct harness {
   // The line as the server holds it, e.g. "1=active 2=seized" or "idle".
   std::string line_states(std::string_view line = bob) const { return states(server.line(line)); }
 };
+
+// A PUBLISH with Event: dialog;shared (RFC 7463) whose body states `dialogs`.
+template <class Policies>
+effect_list publish_dialogs(harness<Policies>& h, std::span<appearance_update const> dialogs,
+                            std::optional<std::string_view> if_match = {}, std::optional<std::uint32_t> expires = {}) {
+  publish_request r;
+  r.event = event_package::dialog_shared;
+  r.line = bob;
+  r.if_match = if_match;
+  r.expires = expires;
+  r.dialogs = dialogs;
+  h.last = h.server.on_publish(r);
+  return h.last;
+}
 
 }  // namespace callinfo::test
