@@ -37,9 +37,9 @@
 // After every step, trapping on any violation:
 //   - each live call-info or dialog;shared watcher's latest NOTIFY shows its
 //     line as it is (index and state of each busy appearance; the remote
-//     party too when check_watcher_remotes is set, see there; for
-//     dialog;shared the id, Call-ID and tags of each appearance's known
-//     dialog too);
+//     party too when check_watcher_remotes is set, see there, and always for
+//     dialog;shared, with the id, Call-ID and tags of each appearance's
+//     known dialog);
 //   - the appearance agent's memory (line_record::dialogs) names only busy
 //     appearances, live publications of the line, each owner once per
 //     appearance, and the restored twin holds the same;
@@ -729,8 +729,11 @@ class session {
       require(rec != nullptr && std::count(rec->watchers.begin(), rec->watchers.end(), s.id) == 1);
       if (s.event != event_package::line_seize) {
         auto const seen = seen_.find(s.id);
-        require(seen != seen_.end() && shows(seen->second, server_.line(s.line),
-                                                       Policies::dialect::format == notify_format::entry_per_appearance));
+        // Remote parties: in the Call-Info format that carries them, and always in a dialog-info body.
+        require(seen != seen_.end() &&
+                shows(seen->second, server_.line(s.line),
+                      s.event == event_package::dialog_shared ||
+                          Policies::dialect::format == notify_format::entry_per_appearance));
       }
       if (s.event == event_package::dialog_shared) {  // and the dialogs it is shown (a pickup, a hand-over)
         auto const seen = seen_dialogs_.find(s.id);

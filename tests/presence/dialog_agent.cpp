@@ -218,3 +218,31 @@ TEST_CASE("RFC 7463 appearance agent: the memory survives snapshot/restore and a
   CHECK(g.server.line(bob).dialogs.size() == 1);
   CHECK(g.server.line(bob).dialogs[0].id == "dlg-b");
 }
+
+TEST_CASE("RFC 7463 bridge: a new remote party alone reaches dialog;shared watchers in every dialect") {
+  // The default dialect's Call-Info (single entry) does not carry appearance-uri,
+  // so its call-info watchers get nothing; the dialog-info body shows <remote>.
+  harness<> h;
+  h.subscribe(event_package::call_info, "sip:bw@example.com");
+  subscription_id const ci = h.reply().subscription;
+  h.subscribe(event_package::dialog_shared, "sip:rfc7463@example.com");
+  subscription_id const ds = h.reply().subscription;
+  h.dialog(5, dialog_side::callee, dialog_phase::confirmed, 1, "sip:carol@example.com");
+  h.dialog(5, dialog_side::callee, dialog_phase::confirmed, 1, "sip:dave@example.com");  // transferred: new remote
+  CHECK(h.notifies(ci).empty());
+  REQUIRE(h.notifies(ds).size() == 1);
+  CHECK(h.notifies(ds)[0].line.busy[0].remote == "sip:dave@example.com");
+  // The same through a dialog-info PUBLISH and a management update.
+  std::array<appearance_update, 1> const a{{{2, appearance_state::active, "sip:erin@example.com", "d"}}};
+  publish_dialogs(h, a);
+  std::string const etag(h.reply().etag);
+  std::array<appearance_update, 1> const b{{{2, appearance_state::active, "sip:frank@example.com", "d"}}};
+  publish_dialogs(h, b, etag);
+  CHECK(h.notifies(ci).empty());
+  REQUIRE(h.notifies(ds).size() == 1);
+  CHECK(has(body_of(h.notifies(ds)[0]), "<identity>sip:frank@example.com</identity>"));
+  h.last.clear();
+  h.server.update(bob, 1, appearance_state::active, "sip:gina@example.com", h.last);
+  CHECK(h.notifies(ci).empty());
+  CHECK(h.notifies(ds).size() == 1);
+}

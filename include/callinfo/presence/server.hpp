@@ -275,7 +275,7 @@ class basic_server {
     if (c.result != transition::refused && (!rec->dialogs.empty() || !d.identifiers.call_id.empty()))
       remember_call(*rec, d, index, to);
     if (!visible(c)) {
-      notify_if_changed(*rec, false, shown, out);
+      notify_if_changed(*rec, false, shown, out, remote_only(c));
       forget_if_empty(*rec);
       return c;
     }
@@ -368,7 +368,7 @@ class basic_server {
     if (c.result == transition::applied && to == appearance_state::idle)
       std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.index == index; });
     if (c.result == transition::applied) changed(*rec, index, c, driver_kind::management, out);
-    notify_if_changed(*rec, visible(c), shown, out);
+    notify_if_changed(*rec, visible(c), shown, out, remote_only(c));
     forget_if_empty(*rec);
     return c;
   }
@@ -521,6 +521,11 @@ class basic_server {
     return c.result == transition::applied ||
            (c.remote_changed && c.result != transition::refused && dialect::format == notify_format::entry_per_appearance);
   }
+  // A new remote party alone, in a Call-Info format that does not show it:
+  // dialog;shared watchers still see it (the dialog-info body's <remote>).
+  static constexpr bool remote_only(state_change const& c) noexcept {
+    return c.remote_changed && c.result != transition::refused && !visible(c);
+  }
 
   static constexpr std::uint16_t ok_code(event_package e) noexcept {
     return e == event_package::call_info ? dialect::call_info_subscribe_ok : 200;
@@ -637,17 +642,24 @@ class basic_server {
     return h;
   }
   // Every watcher when the line changed; else the dialog;shared ones when
-  // the dialogs they are shown changed.
+  // the dialogs they are shown changed, or a remote party only they see
+  // (remote_only()).
   template <effect_sink Out>
-  void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before, Out& out) {
+  void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before, Out& out,
+                         bool remote_changed = false) {
     if (line_changed)
       notify_watchers(rec, out);
+    else if (remote_changed)
+      notify_dialog_watchers(rec, out);
     else if (!rec.dialogs.empty() || shown_before != 0)
       notify_if_dialogs_changed(rec, shown_before, out);
   }
   template <effect_sink Out>
   void notify_if_dialogs_changed(line_record const& rec, std::uint64_t shown_before, Out& out) {
-    if (shown_dialogs(rec) == shown_before) return;
+    if (shown_dialogs(rec) != shown_before) notify_dialog_watchers(rec, out);
+  }
+  template <effect_sink Out>
+  void notify_dialog_watchers(line_record const& rec, Out& out) {
     for (subscription_id id : rec.watchers) {
       subscription const* s = storage_.find_subscription(id);
       if (s != nullptr && s->event == event_package::dialog_shared)
@@ -825,7 +837,8 @@ class basic_server {
     });
   }
 
-  // Applies a checked publication; returns whether the line changed. Its
+  // Applies a checked publication; returns whether the line changed (and sets
+  // `remote_changed` for a new remote party only dialog;shared watchers see). Its
   // appearances that the new state no longer names go back to idle
   // (a modify replaces the publication, RFC 3903 §4.4), or to another known
   // dialog that holds them (let_go()). A dialog;shared publication's
@@ -833,7 +846,7 @@ class basic_server {
   // an appearance that another publisher's or call's dialog holds.
   template <effect_sink Out>
   bool apply_publication(publish_request const& r, index_set const& named, line_record& rec, publication_id pid,
-                         Out& out) {
+                         Out& out, bool& remote_changed) {
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
     (void)each_published(r, [&](published const& a) -> publish_check {
@@ -847,6 +860,7 @@ class basic_server {
       if (c.result == transition::applied && c.to == appearance_state::idle)
         std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.index == a.index; });
       any = any || visible(c);
+      remote_changed = remote_changed || remote_only(c);
       return {};
     });
     for (std::size_t i = rec.state.busy().size(); i-- > 0;) {
@@ -868,8 +882,11 @@ class basic_server {
                                             index_set const& named, Out& out) {
     std::uint64_t const shown = rec.dialogs.empty() ? 0 : shown_dialogs(rec);
     remember_dialogs(rec, pid, rr);
-    if (apply_publication(rr, named, rec, pid, out))
+    bool remote_changed = false;
+    if (apply_publication(rr, named, rec, pid, out, remote_changed))
       notify_watchers(rec, out);
+    else if (remote_changed)
+      notify_dialog_watchers(rec, out);
     else if (shown != 0 || !rec.dialogs.empty())
       notify_if_dialogs_changed(rec, shown, out);
   }
