@@ -79,6 +79,16 @@ void check_refused(std::string_view body, dialog_info_errc code, std::uint32_t o
   CHECK(doc.appearances().empty());
 }
 
+// A PUBLISH with Event: dialog;shared carrying `doc`'s appearances, as a
+// stack makes it from a parsed body.
+callinfo::publish_request shared_publish(callinfo::dialog_info_document const& doc) {
+  callinfo::publish_request p;
+  p.event = callinfo::event_package::dialog_shared;
+  p.line = doc.entity();
+  p.dialogs = doc.appearances();
+  return p;
+}
+
 std::string const head =
     "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" xmlns:sa=\"urn:ietf:params:xml:ns:sa-dialog-info\" "
     "version=\"1\" state=\"full\" entity=\"sip:l@x\">";
@@ -298,10 +308,7 @@ TEST_CASE("RFC 7463 bridge: a dialog;shared PUBLISH drives the line a call-info 
 
   callinfo::dialog_info_document doc;
   REQUIRE(callinfo::parse_dialog_info(vector_text("rfc7463-10-notify-line.xml"), doc).ok());
-  callinfo::publish_request p;
-  p.event = callinfo::event_package::dialog_shared;
-  p.line = doc.entity();
-  p.dialogs = doc.appearances();
+  callinfo::publish_request const p = shared_publish(doc);
   auto const fx = s.on_publish(p);
   REQUIRE(!fx.items.empty());
   auto const& resp = std::get<callinfo::response>(fx.items[0]);
@@ -337,10 +344,7 @@ TEST_CASE("RFC 7463 §5.2: a dialog without sa:appearance is an update with inde
 
   // The server gives "without" the lowest idle appearance: 1.
   callinfo::server s;
-  callinfo::publish_request p;
-  p.event = callinfo::event_package::dialog_shared;
-  p.line = doc.entity();
-  p.dialogs = doc.appearances();
+  callinfo::publish_request const p = shared_publish(doc);
   auto const fx = s.on_publish(p);
   REQUIRE(!fx.items.empty());
   CHECK(std::get<callinfo::response>(fx.items[0]).code == 200);
@@ -417,10 +421,7 @@ TEST_CASE("RFC 7463 §5.2: a pickup by dialog-info, through parser, server and b
   auto const publish = [&](std::string const& body, std::optional<std::string> etag = {}) {
     callinfo::dialog_info_document doc;
     REQUIRE(callinfo::parse_dialog_info(body, doc).ok());
-    callinfo::publish_request p;
-    p.event = callinfo::event_package::dialog_shared;
-    p.line = doc.entity();
-    p.dialogs = doc.appearances();
+    callinfo::publish_request p = shared_publish(doc);
     if (etag) p.if_match = *etag;
     auto const fx = s.on_publish(p);
     REQUIRE(!fx.items.empty());

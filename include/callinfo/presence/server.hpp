@@ -251,7 +251,7 @@ class basic_server {
     appearance const* current = rec->state.find(index);
     refused.from = current ? current->state : appearance_state::idle;
 
-    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
+    std::uint64_t const shown = shown_dialogs(*rec);
     if (to == appearance_state::idle) {
       remember_call(*rec, d, index, to);  // an ended call is forgotten, driver or not
       // Only the call that drives the appearance may end it: a failed second
@@ -272,6 +272,9 @@ class basic_server {
     // A remote party no NOTIFY could carry is not stored (the state still is).
     bool const take_remote = !d.remote.empty() && remote_is_writable(d.remote);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, self, d.remote, take_remote);
+    // The common case (nothing known, no Call-ID) is tested here as well as
+    // in remember_call(): GCC then keeps the call off this hot path
+    // (bench/presence, BM_dialog_state_change: about 1.5 ns an event).
     if (c.result != transition::refused && (!rec->dialogs.empty() || !d.identifiers.call_id.empty()))
       remember_call(*rec, d, index, to);
     if (!visible(c)) {
@@ -362,7 +365,7 @@ class basic_server {
     if (to == appearance_state::seized && rec->state.state_of(index) != appearance_state::idle)
       return {transition::refused, rec->state.state_of(index), to};
     if (!remote_is_writable(remote)) return {transition::refused, rec->state.state_of(index), to};
-    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
+    std::uint64_t const shown = shown_dialogs(*rec);
     state_change const c = rec->state.set_state(index, to, dialect::transitions, {driver_kind::management, 0},
                                                 remote, !remote.empty());
     if (c.result == transition::applied && to == appearance_state::idle)
@@ -612,12 +615,14 @@ class basic_server {
     return n;
   }
 
-  // A NOTIFY of the whole line to every call-info and dialog;shared watcher.
+  // A NOTIFY of the whole line to every call-info and dialog;shared watcher
+  // (with `dialog_shared_only`, to the dialog;shared ones only).
   template <effect_sink Out>
-  void notify_watchers(line_record const& rec, Out& out) {
+  void notify_watchers(line_record const& rec, Out& out, bool dialog_shared_only = false) {
     for (subscription_id id : rec.watchers) {
       subscription const* s = storage_.find_subscription(id);
       if (s == nullptr || s->event == event_package::line_seize) continue;
+      if (dialog_shared_only && s->event != event_package::dialog_shared) continue;
       out(effect{make_notify(id, s->event, rec.state.uri(), &rec, 0)});
     }
   }
@@ -625,9 +630,12 @@ class basic_server {
   // Which dialog each busy appearance shows a dialog;shared watcher (a hash
   // of the ids, Call-IDs and tags write_dialog_info() writes; 0 when none is
   // known), so that a pickup or a hand-over on an unchanged appearance still
-  // reaches those watchers.
+  // reaches those watchers. A line with no known dialog (the common case)
+  // costs one test.
   static std::uint64_t shown_dialogs(line_record const& rec) noexcept {
-    if (rec.dialogs.empty()) return 0;
+    return rec.dialogs.empty() ? 0 : hash_shown_dialogs(rec);
+  }
+  static std::uint64_t hash_shown_dialogs(line_record const& rec) noexcept {
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a
     auto const mix = [&](std::string_view v) {
       for (char c : v) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
@@ -643,28 +651,16 @@ class basic_server {
   }
   // Every watcher when the line changed; else the dialog;shared ones when
   // the dialogs they are shown changed, or a remote party only they see
-  // (remote_only()).
+  // (remote_only()). Always inlined: as a call of its own it keeps the
+  // NOTIFY loop out of its callers, which costs a PUBLISH with 10 watchers
+  // about 15 % (bench/presence, BM_publish_modify).
   template <effect_sink Out>
-  void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before, Out& out,
-                         bool remote_changed = false) {
+  [[gnu::always_inline]] void notify_if_changed(line_record const& rec, bool line_changed, std::uint64_t shown_before,
+                                                Out& out, bool remote_changed = false) {
     if (line_changed)
       notify_watchers(rec, out);
-    else if (remote_changed)
-      notify_dialog_watchers(rec, out);
-    else if (!rec.dialogs.empty() || shown_before != 0)
-      notify_if_dialogs_changed(rec, shown_before, out);
-  }
-  template <effect_sink Out>
-  void notify_if_dialogs_changed(line_record const& rec, std::uint64_t shown_before, Out& out) {
-    if (shown_dialogs(rec) != shown_before) notify_dialog_watchers(rec, out);
-  }
-  template <effect_sink Out>
-  void notify_dialog_watchers(line_record const& rec, Out& out) {
-    for (subscription_id id : rec.watchers) {
-      subscription const* s = storage_.find_subscription(id);
-      if (s != nullptr && s->event == event_package::dialog_shared)
-        out(effect{make_notify(id, s->event, rec.state.uri(), &rec, 0)});
-    }
+    else if (remote_changed || shown_dialogs(rec) != shown_before)
+      notify_watchers(rec, out, true);
   }
 
   template <effect_sink Out>
@@ -874,21 +870,16 @@ class basic_server {
   // An accepted publication's state onto the line (its dialogs remembered
   // first: apply_publication() hands appearances over to them), then the
   // NOTIFYs: every watcher when the line changed, else the dialog;shared ones
-  // when the dialog shown on an appearance did. Always inlined: as a call of
-  // its own it costs a PUBLISH with 10 watchers about 15 % (the NOTIFY loop
-  // is no longer inlined into on_publish; bench/presence, BM_publish_modify).
+  // when the dialog shown on an appearance did. Always inlined, like
+  // notify_if_changed() and for the same reason.
   template <effect_sink Out>
   [[gnu::always_inline]] void publish_state(line_record& rec, publication_id pid, publish_request const& rr,
                                             index_set const& named, Out& out) {
-    std::uint64_t const shown = rec.dialogs.empty() ? 0 : shown_dialogs(rec);
+    std::uint64_t const shown = shown_dialogs(rec);
     remember_dialogs(rec, pid, rr);
     bool remote_changed = false;
-    if (apply_publication(rr, named, rec, pid, out, remote_changed))
-      notify_watchers(rec, out);
-    else if (remote_changed)
-      notify_dialog_watchers(rec, out);
-    else if (shown != 0 || !rec.dialogs.empty())
-      notify_if_dialogs_changed(rec, shown, out);
+    bool const line_changed = apply_publication(rr, named, rec, pid, out, remote_changed);
+    notify_if_changed(rec, line_changed, shown, out, remote_changed);
   }
 
   // Appearance `index` is no longer held by `self`. When `self` drives it,
@@ -990,8 +981,7 @@ class basic_server {
     if (rec.dialogs.empty() && !named) return;  // the common case: nothing known, nothing to know
     appearance_driver const self{driver_kind::dialog, d.dialog};
     std::erase_if(rec.dialogs, [&](line_dialog const& e) { return e.owner == self; });
-    if (named)
-      rec.dialogs.push_back(known_dialog(self, index, to, {}, d.identifiers));
+    if (named) rec.dialogs.push_back(known_dialog(self, index, to, {}, d.identifiers));
   }
   // ---- end of RFC 7463 appearance agent ---------------------------------
 
@@ -1003,7 +993,7 @@ class basic_server {
     storage_.erase_publication(pid);
     if (rec == nullptr) return;
     appearance_driver const self{driver_kind::publication, pid};
-    std::uint64_t const shown = rec->dialogs.empty() ? 0 : shown_dialogs(*rec);
+    std::uint64_t const shown = shown_dialogs(*rec);
     std::erase_if(rec->dialogs, [&](line_dialog const& d) { return d.owner == self; });
     bool any = false;
     for (std::size_t i = rec->state.busy().size(); i-- > 0;) {
