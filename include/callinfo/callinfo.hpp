@@ -18,6 +18,9 @@
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
 #include <callinfo/model/substate.hpp>
+#include <callinfo/model/text_ref.hpp>
+#include <callinfo/model/token.hpp>
+#include <callinfo/overloaded.hpp>
 #include <callinfo/policy/authorizer.hpp>
 #include <callinfo/policy/clock.hpp>
 #include <callinfo/policy/dialect.hpp>
@@ -27,6 +30,7 @@
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/presence/policies.hpp>
+#include <callinfo/presence/records.hpp>
 #include <callinfo/presence/sdp_hold.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/presence/snapshot.hpp>

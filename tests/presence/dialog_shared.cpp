@@ -12,7 +12,7 @@ using namespace callinfo;
 using namespace callinfo::test;
 
 namespace {
-struct broadworks : default_policies {
+struct broadworks : test_policies {
   using dialect = broadworks_dialect;
 };
 }  // namespace

@@ -115,7 +115,7 @@ TEST_CASE("line-seize refresh extends the seize") {
   h.seize("sip:phone1@x", 1);
   subscription_id const seizer = h.reply().subscription;
   h.server.clock().advance(std::chrono::seconds(10));
-  h.refresh(seizer, event_package::line_seize, 15);
+  h.refresh(seizer, event_package::line_seize, 15, h.seize_call_info(1));
   CHECK(h.reply().code == 200);
   REQUIRE(h.notifies(seizer).size() == 1);
   CHECK(h.notifies(seizer)[0].seized_index == 1);
@@ -131,7 +131,7 @@ TEST_CASE("line-seize unsubscribe releases the appearance") {
   subscription_id const watcher = h.reply().subscription;
   h.seize("sip:phone1@x", 1);
   subscription_id const seizer = h.reply().subscription;
-  h.refresh(seizer, event_package::line_seize, 0);
+  h.refresh(seizer, event_package::line_seize, 0, h.seize_call_info(1));
   CHECK(h.reply().code == 200);
   REQUIRE(h.notifies(seizer).size() == 1);
   CHECK(h.notifies(seizer)[0].state == substate::terminated);
@@ -160,4 +160,29 @@ TEST_CASE("Kamailio dialect: the seizer's line-seize subscription ends with nore
   CHECK(h.last.count<cancel_timer>() == 1);
   CHECK(h.server.storage().subscription_count() == 0);
   CHECK(h.line_states() == "1=progressing");
+}
+
+TEST_CASE("line-seize refresh or unsubscribe without Call-Info is 400 and the seize stays (OpenSIPS, Kamailio)") {
+  auto check = [](auto h) {
+    h.subscribe(event_package::call_info, "sip:watcher@x");
+    subscription_id const watcher = h.reply().subscription;
+    h.seize("sip:phone1@x", 1);
+    subscription_id const seizer = h.reply().subscription;
+    for (std::uint32_t expires : {15u, 0u}) {
+      h.refresh(seizer, event_package::line_seize, expires);
+      CHECK(h.reply().code == 400);
+      CHECK(h.reply().reason == "Missing Call-Info header");
+      CHECK(h.notifies().empty());
+      CHECK(h.last.size() == 1);
+      CHECK(h.line_states() == "1=seized");
+      CHECK(h.server.storage().find_subscription(seizer) != nullptr);
+    }
+    CHECK(h.server.storage().find_subscription(watcher) != nullptr);
+    h.refresh(seizer, event_package::line_seize, 0, h.seize_call_info(1));
+    CHECK(h.reply().code == 200);
+    CHECK(h.line_states() == "idle");
+  };
+  check(harness<>{});
+  check(harness<kamailio>{});
+  check(harness<opensips>{});
 }

@@ -160,3 +160,74 @@ TEST_CASE("a PUBLISH whose appearance-uri unescapes to control bytes is 400: no 
   CHECK(h.reply().code == 400);
   CHECK(h.line_states() == "idle");
 }
+
+namespace {
+// Records what the Authorizer was asked.
+struct recording_authorizer {
+  std::vector<request_context>* seen = nullptr;
+  bool authorize(request_context const& c) const {
+    if (seen) seen->push_back(c);
+    return publishers_own_their_publications{}.authorize(c);
+  }
+};
+struct recorded : test_policies {
+  using authorizer = recording_authorizer;
+};
+}  // namespace
+
+TEST_CASE("the Authorizer sees the request context; a SIP-If-Match naming another's publication can be refused") {
+  std::vector<request_context> seen;
+  harness<recorded> h(default_limits{});
+  h.server = basic_server<recorded>(default_limits{}, recording_authorizer{&seen});
+  publish_request r;
+  r.line = bob;
+  r.publisher = "sip:alice@example.com";
+  r.source = "udp:192.0.2.1:5060";
+  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  h.last = h.server.on_publish(r);
+  REQUIRE(h.reply().code == 200);
+  std::string const etag(h.reply().etag);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].method == request_method::publish);
+  CHECK(seen[0].package == event_package::call_info);
+  CHECK(seen[0].line == bob);
+  CHECK(seen[0].identity == "sip:alice@example.com");
+  CHECK(seen[0].source == "udp:192.0.2.1:5060");
+  CHECK(!seen[0].foreign_publication);
+
+  // Mallory names alice's publication: the Authorizer is told, and refuses.
+  r.publisher = "sip:mallory@example.com";
+  r.if_match = etag;
+  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=idle");
+  h.last = h.server.on_publish(r);
+  CHECK(h.reply().code == 403);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].foreign_publication);
+  CHECK(seen[1].owner == "sip:alice@example.com");
+  CHECK(h.line_states() == "1=alerting");
+  CHECK(h.server.storage().find_publication(std::string_view(etag)) != nullptr);  // nothing lost
+
+  // Alice modifies her own.
+  r.publisher = "sip:alice@example.com";
+  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  h.last = h.server.on_publish(r);
+  CHECK(h.reply().code == 200);
+  CHECK(!seen[2].foreign_publication);
+  CHECK(h.line_states() == "1=active");
+
+  // A line-seize SUBSCRIBE: the appearance asked for.
+  subscribe_request s;
+  s.event = event_package::line_seize;
+  s.line = bob;
+  s.watcher = "sip:phone@example.com";
+  s.source = "tcp:192.0.2.9:5060";
+  s.call_info = h.call_info("<sip:bob@example.com>;appearance-index=3");
+  h.last = h.server.on_subscribe(s);
+  CHECK(h.reply().code == 200);
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[3].method == request_method::subscribe);
+  CHECK(seen[3].package == event_package::line_seize);
+  CHECK(seen[3].identity == "sip:phone@example.com");
+  CHECK(seen[3].source == "tcp:192.0.2.9:5060");
+  CHECK(seen[3].appearance == 3);
+}

@@ -35,7 +35,7 @@ TEST_CASE("Expires above the package maximum is capped, below it is kept") {
 }
 
 TEST_CASE("the Kamailio dialect answers a call-info SUBSCRIBE with 202") {
-  struct p : default_policies {
+  struct p : test_policies {
     using dialect = broadworks_dialect;
   };
   harness<p> h;
@@ -45,7 +45,7 @@ TEST_CASE("the Kamailio dialect answers a call-info SUBSCRIBE with 202") {
 
 TEST_CASE("the Kamailio dialect answers call-info refreshes and unsubscribes with 202, line-seize ones with 200") {
   // Kamailio sca: sca_ok_status_for_event() for every SUBSCRIBE it accepts.
-  struct p : default_policies {
+  struct p : test_policies {
     using dialect = broadworks_dialect;
   };
   harness<p> h;
@@ -60,7 +60,7 @@ TEST_CASE("the Kamailio dialect answers call-info refreshes and unsubscribes wit
   h.seize("sip:phone@x", 1);
   CHECK(h.reply().code == 200);
   subscription_id const seize = h.reply().subscription;
-  h.refresh(seize, event_package::line_seize, 0);
+  h.refresh(seize, event_package::line_seize, 0, h.seize_call_info(1));
   CHECK(h.reply().code == 200);
 }
 
@@ -149,7 +149,7 @@ TEST_CASE("a refresh of an unknown subscription is 481 Subscription Does Not Exi
   h.refresh(42, event_package::call_info, 60);
   CHECK(h.reply().code == 481);
   h.subscribe(event_package::call_info, "sip:w@x");
-  h.refresh(h.reply().subscription, event_package::line_seize, 60);
+  h.refresh(h.reply().subscription, event_package::line_seize, 60, h.seize_call_info(1));
   CHECK(h.reply().code == 481);
 }
 
@@ -181,10 +181,11 @@ TEST_CASE("limits: min_expires answers 423 Interval Too Brief with Min-Expires")
 
 namespace {
 struct only_alice {
-  bool may_subscribe(std::string_view, std::string_view watcher, event_package) const { return watcher == "sip:alice@x"; }
-  bool may_publish(std::string_view) const { return false; }
+  bool authorize(request_context const& c) const {
+    return c.method == request_method::subscribe && c.identity == "sip:alice@x";
+  }
 };
-struct guarded : default_policies {
+struct guarded : test_policies {
   using authorizer = only_alice;
 };
 }  // namespace
@@ -198,4 +199,97 @@ TEST_CASE("the Authorizer policy refuses with 403 and nothing is stored") {
   h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
   CHECK(h.reply().code == 403);
   CHECK(h.line_states() == "idle");
+}
+
+TEST_CASE("RFC 6665 §8.2.1: the Event id is part of the subscription: echoed in the 2xx and every NOTIFY") {
+  harness<> h;
+  subscribe_request r;
+  r.event = event_package::call_info;
+  r.line = bob;
+  r.watcher = "sip:w@x";
+  r.event_id = "a1";
+  h.last = h.server.on_subscribe(r);
+  CHECK(h.reply().code == 200);
+  CHECK(h.reply().event_id == "a1");
+  subscription_id const id = h.reply().subscription;
+  REQUIRE(h.notifies(id).size() == 1);
+  CHECK(h.notifies(id)[0].event_id == "a1");
+  // A second subscription of the same watcher with another id is another subscription.
+  r.event_id = "b2";
+  h.last = h.server.on_subscribe(r);
+  subscription_id const other = h.reply().subscription;
+  CHECK(other != id);
+  CHECK(h.notifies(other)[0].event_id == "b2");
+  // A change NOTIFYs each with its own id.
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  CHECK(h.notifies(id).at(0).event_id == "a1");
+  CHECK(h.notifies(other).at(0).event_id == "b2");
+  // A refresh names the subscription by its id: another id, or none, is 481.
+  h.refresh(id, event_package::call_info, 600, {}, "b2");
+  CHECK(h.reply().code == 481);
+  h.refresh(id, event_package::call_info, 600);
+  CHECK(h.reply().code == 481);
+  h.refresh(id, event_package::call_info, 600, {}, "a1");
+  CHECK(h.reply().code == 200);
+  CHECK(h.reply().event_id == "a1");
+  // The unsubscribe's terminated NOTIFY still carries it (after the subscription is gone).
+  h.refresh(id, event_package::call_info, 0, {}, "a1");
+  REQUIRE(h.notifies(id).size() == 1);
+  CHECK(h.notifies(id)[0].state == substate::terminated);
+  CHECK(h.notifies(id)[0].event_id == "a1");
+  CHECK(h.server.storage().find_subscription(id) == nullptr);
+}
+
+TEST_CASE("RFC 6665 §8.4: an Event id that is not a token is 400, nothing stored") {
+  harness<> h;
+  subscribe_request r;
+  r.event = event_package::call_info;
+  r.line = bob;
+  r.watcher = "sip:w@x";
+  r.event_id = "a b\r\nX: 1";
+  h.last = h.server.on_subscribe(r);
+  CHECK(h.reply().code == 400);
+  CHECK(h.reply().event_id.empty());
+  CHECK(h.server.storage().subscription_count() == 0);
+}
+
+TEST_CASE("OpenSIPS dialect: an unsubscribe's final NOTIFY is terminated;reason=timeout, as OpenSIPS sends it") {
+  // ../shared/reference/opensips-oracle: "unsubscribe and expiry both give terminated;reason=timeout".
+  harness<opensips> o;
+  o.subscribe(event_package::call_info, "sip:w@x");
+  subscription_id const id = o.reply().subscription;
+  o.refresh(id, event_package::call_info, 0);
+  REQUIRE(o.notifies(id).size() == 1);
+  CHECK(o.notifies(id)[0].state == substate::terminated);
+  CHECK(o.notifies(id)[0].reason == event_reason::timeout);
+  // The default and Kamailio dialects send a bare terminated.
+  harness<> d;
+  d.subscribe(event_package::call_info, "sip:w@x");
+  subscription_id const id2 = d.reply().subscription;
+  d.refresh(id2, event_package::call_info, 0);
+  REQUIRE(d.notifies(id2).size() == 1);
+  CHECK(!d.notifies(id2)[0].reason.has_value());
+}
+
+TEST_CASE("default_policies run on real time: a subscription's deadline is on steady_clock's time line") {
+  basic_server<> server;  // default_policies
+  static_assert(std::is_same_v<default_policies::clock, steady_clock>);
+  subscribe_request r;
+  r.event = event_package::call_info;
+  r.line = bob;
+  r.watcher = "sip:w@x";
+  r.expires = 60;
+  time_point const before = steady_clock{}.now();
+  effect_list const fx = server.on_subscribe(r);
+  time_point const after = steady_clock{}.now();
+  bool armed = false;
+  for (effect const& e : fx.items)
+    if (auto const* t = std::get_if<arm_timer>(&e)) {
+      armed = true;
+      // Under manual_clock the deadline was 60 000 ms from 0: a server on
+      // default policies then never expired anything.
+      CHECK(t->at >= before + std::chrono::seconds(60));
+      CHECK(t->at <= after + std::chrono::seconds(60));
+    }
+  CHECK(armed);
 }

@@ -19,14 +19,14 @@ namespace callinfo::test {
 inline constexpr std::string_view bob = "sip:bob@example.com";
 
 // The two peers' dialects, as the suites name them.
-struct kamailio : default_policies {
+struct kamailio : test_policies {
   using dialect = broadworks_dialect;
 };
-struct opensips : default_policies {
+struct opensips : test_policies {
   using dialect = opensips_dialect;
 };
 
-template <class Policies = default_policies>
+template <class Policies = test_policies>
 struct harness {
   basic_server<Policies> server;
   effect_list last;
@@ -55,15 +55,21 @@ struct harness {
     return last;
   }
   effect_list const& seize(std::string_view watcher, std::uint32_t index, std::optional<std::uint32_t> expires = {}) {
-    std::string const ci = "<" + std::string(bob) + ">;appearance-index=" + std::to_string(index);
-    return subscribe(event_package::line_seize, watcher, expires, ci);
+    return subscribe(event_package::line_seize, watcher, expires, seize_call_info(index));
   }
-  effect_list const& refresh(subscription_id id, event_package e, std::optional<std::uint32_t> expires) {
+  // The Call-Info of a line-seize SUBSCRIBE for appearance `index`.
+  static std::string seize_call_info(std::uint32_t index) {
+    return "<" + std::string(bob) + ">;appearance-index=" + std::to_string(index);
+  }
+  effect_list const& refresh(subscription_id id, event_package e, std::optional<std::uint32_t> expires,
+                             std::optional<std::string_view> ci = {}, std::string_view event_id = {}) {
     subscribe_request r;
     r.event = e;
     r.line = bob;
     r.subscription = id;
     r.expires = expires;
+    r.call_info = call_info(ci);
+    r.event_id = event_id;
     last = server.on_subscribe(r);
     return last;
   }

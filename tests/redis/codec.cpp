@@ -16,7 +16,7 @@ using namespace callinfo::redis;
 using callinfo::test::bob;
 
 namespace {
-struct node_policies : default_policies {
+struct node_policies : test_policies {
   using ids = cluster_ids;
 };
 

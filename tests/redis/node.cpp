@@ -33,7 +33,7 @@
 
 namespace {
 
-struct node_policies : callinfo::default_policies {
+struct node_policies : callinfo::test_policies {
   using ids = callinfo::redis::cluster_ids;
 };
 using shared = callinfo::redis::shared_server<node_policies>;

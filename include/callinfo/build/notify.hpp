@@ -8,18 +8,19 @@
 // Writes the block the stack adds to its in-dialog NOTIFY (the stack owns
 // the request line, Via, From, To, Call-ID, CSeq, Contact, ...):
 //
-//   Event: call-info\r\n
+//   Event: call-info\r\n                  (`;id=<id>` when the subscription has one)
 //   Subscription-State: active;expires=3599\r\n
 //   Call-Info: <sip:bob@example.com>;appearance-index=*;appearance-state=idle\r\n
 //   Content-Length: 0\r\n
 //
 // - Subscription-State: `terminated` carries the reason (when the effect has
 //   one) and never expires; `active` / `pending` carry the seconds left,
-//   except in the initial NOTIFY when the dialect says so (Kamailio sca sends
-//   a bare `active` right after the SUBSCRIBE). A reason on a state other
-//   than terminated is not written.
-// - Call-Info of a call-info NOTIFY: the whole line in the dialect's
-//   notify_format; of a line-seize NOTIFY: `<uri>;appearance-index=N` for the
+//   except in the initial NOTIFY when the effect says so
+//   (notify::expires_in_initial false: Kamailio sca sends a bare `active`
+//   right after the SUBSCRIBE). A reason on a state other than terminated is
+//   not written.
+// - Call-Info of a call-info NOTIFY: the whole line in the effect's
+//   notify::format (the server's dialect); of a line-seize NOTIFY: `<uri>;appearance-index=N` for the
 //   seized index, and no Call-Info when seized_index is 0.
 // - No Call-Info either when the effect's line URI is empty (a terminated
 //   NOTIFY for a line the server no longer stores).
@@ -49,31 +50,21 @@
 
 namespace callinfo {
 
-// How a NOTIFY is written: the dialect's two NOTIFY settings, and the URI of
-// the Call-Info entries.
+// What the stack may change in a NOTIFY: the URI of the Call-Info entries.
+// (The dialect's format comes with the effect, set by the server.)
 struct notify_options {
-  notify_format format = notify_format::single_entry;
-  bool expires_in_initial_notify = true;
   std::string_view entry_uri{};  // empty: the line's own URI
 };
-
-// The options a Dialect policy implies (its entry_uri is left empty).
-template <dialect_policy D>
-constexpr notify_options notify_options_for() noexcept {
-  notify_options o;
-  o.format = D::format;
-  o.expires_in_initial_notify = D::expires_in_initial_notify;
-  return o;
-}
 
 template <sink Sink>
 build_result write_notify_headers(notify const& n, notify_options const& o, Sink& out) {
   // Everything is checked before the first byte is written.
   if (!detail::is_known_value(n.event) || !detail::is_writable(n.state)) return build_errc::bad_value;
+  if (!n.event_id.empty() && !detail::is_token_value(n.event_id)) return build_errc::bad_token;
   bool const terminated = n.state == substate::terminated;
   event_reason const* const reason = terminated && n.reason ? &*n.reason : nullptr;
   if (reason != nullptr && !detail::is_writable(*reason)) return build_errc::bad_value;
-  bool const with_expires = n.expires && !terminated && !(n.initial && !o.expires_in_initial_notify);
+  bool const with_expires = n.expires && !terminated && !(n.initial && !n.expires_in_initial);
   std::uint32_t const* const expires = with_expires ? &*n.expires : nullptr;
 
   bool const call_info = n.event == event_package::call_info;
@@ -82,7 +73,7 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
   bool const with_call_info =
       n.event != event_package::dialog_shared && !n.line.uri.empty() && (call_info || n.seized_index != 0);
   if (with_call_info) {
-    build_errc const e = call_info ? detail::check_call_info(n.line, o.format, uri)
+    build_errc const e = call_info ? detail::check_call_info(n.line, n.format, uri)
                                    : (detail::is_absolute_uri(uri) ? build_errc::ok : build_errc::bad_uri);
     if (e != build_errc::ok) return e;
   }
@@ -90,13 +81,17 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
   detail::staging_writer<Sink> w(out);
   w.put("Event: ");
   w.append(to_string(n.event));
+  if (!n.event_id.empty()) {
+    w.put(";id=");
+    w.append(n.event_id);
+  }
   w.put("\r\nSubscription-State: ");
   detail::put_subscription_state(w, n.state, reason, expires);
   w.put("\r\n");
   if (with_call_info) {
     w.put("Call-Info: ");
     if (call_info)
-      detail::put_call_info(w, n.line, o.format, uri);
+      detail::put_call_info(w, n.line, n.format, uri);
     else
       detail::put_line_seize(w, uri, n.seized_index);
     w.put("\r\n");
@@ -109,10 +104,10 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
   return detail::finish_build(out);
 }
 
-// The same, with the options of Dialect policy D.
-template <dialect_policy D, sink Sink>
+// The same, with the line's own URI in the entries.
+template <sink Sink>
 build_result write_notify_headers(notify const& n, Sink& out) {
-  return write_notify_headers(n, notify_options_for<D>(), out);
+  return write_notify_headers(n, notify_options{}, out);
 }
 
 }  // namespace callinfo

@@ -11,7 +11,7 @@
 //
 // write_status_line():      `SIP/2.0 <code> <reason>\r\n`
 // write_response_headers(): in this order, each ending in CRLF:
-//   Event: <package>                       always
+//   Event: <package>[;id=<id>]             always (the SUBSCRIBE's Event id echoed)
 //   Expires: N                             when the effect has expires
 //   SIP-ETag: <etag>                       when the effect's etag is not empty
 //   Min-Expires: N                         when set
@@ -51,6 +51,7 @@ constexpr build_errc check_status_line(response const& r) noexcept {
 constexpr build_errc check_response_headers(response const& r) noexcept {
   if (!is_known_value(r.event)) return build_errc::bad_value;
   if (!r.etag.empty() && !is_token_value(r.etag)) return build_errc::bad_token;
+  if (!r.event_id.empty() && !is_token_value(r.event_id)) return build_errc::bad_token;
   return build_errc::ok;
 }
 
@@ -67,6 +68,10 @@ template <class Writer>
 void put_response_headers(Writer& w, response const& r) {
   w.put("Event: ");
   w.append(to_string(r.event));
+  if (!r.event_id.empty()) {
+    w.put(";id=");
+    w.append(r.event_id);
+  }
   w.put("\r\n");
   if (r.expires) {
     w.put("Expires: ");

@@ -19,6 +19,7 @@
 
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/model/appearance_state.hpp>
+#include <callinfo/model/text_ref.hpp>
 
 #include <cstdint>
 #include <span>
@@ -31,9 +32,9 @@ namespace callinfo {
 // sa:replaced-dialog attributes; RFC 4235 §4.1.1's call-id, local-tag,
 // remote-tag). Empty call_id: not known.
 struct dialog_ref {
-  std::string_view call_id;
-  std::string_view local_tag;
-  std::string_view remote_tag;
+  text_ref call_id;
+  text_ref local_tag;
+  text_ref remote_tag;
 };
 
 struct line_dialog {

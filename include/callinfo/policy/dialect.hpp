@@ -7,7 +7,9 @@
 //                    seize per line (a second seize on any index is 480);
 //                    a PUBLISH without Call-Info gets 500 (kept for
 //                    compatibility: the client's mistake is really a 400);
-//                    NOTIFY Call-Info in one entry with repeated params.
+//                    NOTIFY Call-Info in one entry with repeated params;
+//                    an unsubscribe's final NOTIFY says
+//                    terminated;reason=timeout (as OpenSIPS sends it).
 // broadworks_dialect Kamailio sca / BroadWorks phones: any state change on
 //                    an appearance in use; seize conflicts per index with
 //                    Retry-After: 1; appearance-index=0 seizes the first
@@ -16,12 +18,16 @@
 //                    subscription ends (noresource) once its call is early;
 //                    one Call-Info entry per appearance with appearance-uri;
 //                    the first NOTIFY has no ;expires.
+// Both peers answer 400 to a line-seize refresh or unsubscribe without
+// Call-Info (seize_refresh_needs_call_info), and the seize stays.
 #pragma once
 
 #include <callinfo/line/transitions.hpp>
+#include <callinfo/model/substate.hpp>
 
 #include <concepts>
 #include <cstdint>
+#include <optional>
 
 namespace callinfo {
 
@@ -38,6 +44,8 @@ struct opensips_dialect {
   static constexpr bool end_seize_when_early = false;
   static constexpr notify_format format = notify_format::single_entry;
   static constexpr bool expires_in_initial_notify = true;
+  static constexpr bool seize_refresh_needs_call_info = true;
+  static constexpr std::optional<event_reason> unsubscribe_reason = event_reason::timeout;
 };
 
 struct broadworks_dialect {
@@ -50,6 +58,8 @@ struct broadworks_dialect {
   static constexpr bool end_seize_when_early = true;
   static constexpr notify_format format = notify_format::entry_per_appearance;
   static constexpr bool expires_in_initial_notify = false;
+  static constexpr bool seize_refresh_needs_call_info = true;
+  static constexpr std::optional<event_reason> unsubscribe_reason = std::nullopt;
 };
 
 // The library's own default: OpenSIPS' table and NOTIFY format (the stricter
@@ -59,6 +69,7 @@ struct broadworks_dialect {
 struct default_dialect : opensips_dialect {
   static constexpr seize_scope seize_conflicts = seize_scope::per_index;
   static constexpr std::uint16_t publish_without_call_info = 400;
+  static constexpr std::optional<event_reason> unsubscribe_reason = std::nullopt;
 };
 
 template <class D>
@@ -72,6 +83,8 @@ concept dialect_policy = requires {
   { D::end_seize_when_early } -> std::convertible_to<bool>;
   { D::format } -> std::convertible_to<notify_format>;
   { D::expires_in_initial_notify } -> std::convertible_to<bool>;
+  { D::seize_refresh_needs_call_info } -> std::convertible_to<bool>;
+  { D::unsubscribe_reason } -> std::convertible_to<std::optional<event_reason>>;
 };
 
 }  // namespace callinfo

@@ -28,6 +28,7 @@ struct subscription {
   time_point expires_at{0};
   std::uint32_t seized_index = 0;  // line-seize: the appearance it seized (0: none or released)
   std::uint32_t version = 0;       // dialog;shared: the dialog-info version of its next NOTIFY
+  std::string event_id;            // the Event header's id param (RFC 6665 §8.2.1); empty: none
   friend bool operator==(subscription const&, subscription const&) = default;
 };
 
@@ -36,6 +37,7 @@ struct publication {
   std::string line;
   std::string etag;
   time_point expires_at{0};
+  std::string publisher;  // publish_request::publisher of the PUBLISH that created it
   friend bool operator==(publication const&, publication const&) = default;
 };
 

@@ -12,6 +12,8 @@
 #include <callinfo/model/ids.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/model/substate.hpp>
+#include <callinfo/overloaded.hpp>
+#include <callinfo/policy/dialect.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -32,6 +34,7 @@ struct response {
   std::string_view etag;                 // PUBLISH 2xx: SIP-ETag (empty otherwise)
   std::optional<std::uint32_t> retry_after;  // Retry-After (seize conflicts in the Kamailio dialect)
   std::optional<std::uint32_t> min_expires;  // 423 Interval Too Brief: Min-Expires
+  std::string_view event_id;                 // SUBSCRIBE: the Event header's id param to echo (empty: none)
 };
 
 // What a line looks like to a NOTIFY: its URI and every busy appearance
@@ -56,6 +59,12 @@ struct notify {
   // dialog;shared: the dialog-info version (RFC 4235 §4.1), counted per
   // subscription from 0; the body is written by write_dialog_info().
   std::uint32_t version = 0;
+  std::string_view event_id;  // the subscription's Event id param (RFC 6665 §8.2.1), echoed in Event
+  // How the dialect writes it (set by the server from its Dialect policy, so
+  // a writer cannot be given another): the Call-Info format, and whether the
+  // first NOTIFY carries ;expires (Kamailio sca sends a bare `active`).
+  notify_format format = notify_format::single_entry;
+  bool expires_in_initial = true;
 };
 
 // Arms the timer, or moves it when it is already armed; when it fires, the

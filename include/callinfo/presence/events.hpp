@@ -3,7 +3,8 @@
 // A SIP stack builds these from a request it has parsed (with the syntax
 // layer's views: string_views into its own buffer, valid for the duration
 // of the call into the server). Nothing here is kept by reference: what the
-// server stores, it copies.
+// server stores, it copies. String fields are text_ref (model/text_ref.hpp):
+// assigning a temporary std::string to one does not compile.
 //
 //   SUBSCRIBE  (RFC 6665 §4.2) for Event: call-info or line-seize
 //   PUBLISH    (RFC 3903 §4)  third-party, Event: call-info, state in Call-Info
@@ -14,6 +15,7 @@
 #include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
+#include <callinfo/model/text_ref.hpp>
 #include <callinfo/syntax/call_info_view.hpp>
 
 #include <cstdint>
@@ -25,8 +27,16 @@ namespace callinfo {
 
 struct subscribe_request {
   event_package event = event_package::call_info;
-  std::string_view line;     // the shared line's AOR (Request-URI / To URI)
-  std::string_view watcher;  // the subscriber's AOR (From URI): authorization and per-watcher limits
+  text_ref line;     // the shared line's AOR (Request-URI / To URI)
+  text_ref watcher;  // the subscriber's AOR (From URI, or the identity the stack authenticated):
+                     // authorization and per-watcher limits
+  // The Event header's `id` param (RFC 6665 §7.2.1, §8.2.1), empty when
+  // absent: part of the subscription's identity. A refresh must name the
+  // same id (else 481); the 2xx and every NOTIFY echo it. A token (else 400).
+  text_ref event_id;
+  // Where the request came from, as the stack names it (e.g.
+  // "udp:192.0.2.1:5060"): passed to the Authorizer, never parsed.
+  text_ref source;
   // 0 for an initial SUBSCRIBE; for a refresh or an unsubscribe inside the
   // subscription's dialog, the id the server gave in its 2xx.
   subscription_id subscription = 0;
@@ -53,8 +63,8 @@ struct subscribe_request {
 struct appearance_update {
   std::uint32_t index = 0;
   appearance_state state = appearance_state::idle;
-  std::string_view remote;  // the remote party, as a name-addr or URI; may be empty
-  std::string_view dialog{};  // the RFC 4235 dialog id; may be empty
+  text_ref remote;  // the remote party, as a name-addr or URI; may be empty
+  text_ref dialog{};  // the RFC 4235 dialog id; may be empty
   dialog_ref identifiers{};   // its call-id, local-tag, remote-tag (RFC 4235 §4.1.1); may be empty
   // The dialog this one joins / replaces (RFC 7463 §5.2), as published.
   std::optional<dialog_ref> joined{};
@@ -62,8 +72,13 @@ struct appearance_update {
 };
 
 struct publish_request {
-  std::string_view line;                     // the presentity: the shared line's AOR
-  std::optional<std::string_view> if_match;  // SIP-If-Match entity-tag (RFC 3903 §11.3.2)
+  text_ref line;                     // the presentity: the shared line's AOR
+  std::optional<text_ref> if_match;  // SIP-If-Match entity-tag (RFC 3903 §11.3.2)
+  // Who publishes (From URI, or the identity the stack authenticated): kept
+  // with the publication, so the Authorizer can tell whether a SIP-If-Match
+  // names another publisher's publication.
+  text_ref publisher;
+  text_ref source;  // as in subscribe_request
   std::optional<std::uint32_t> expires;      // nullopt => the package default
   std::optional<call_info_view> call_info;   // the published state; required on an initial PUBLISH
   // Event: dialog;shared (RFC 7463): the published state is the dialog-info
@@ -85,13 +100,13 @@ constexpr std::string_view to_string(dialog_phase p) noexcept {
 // A call on a shared line, seen by the stack (dialog-driven mode, what
 // OpenSIPS' dialog callbacks and Kamailio's sca_call_info_update() see).
 struct dialog_event {
-  std::string_view line;  // the shared line the call is on
+  text_ref line;  // the shared line the call is on
   dialog_id dialog = 0;   // the stack's name for the dialog, stable across its events
   dialog_side side = dialog_side::caller;
   dialog_phase phase = dialog_phase::early;
   // From the INVITE's Call-Info; nullopt means 1 (OpenSIPS' rule).
   std::optional<std::uint32_t> appearance_index;
-  std::string_view remote;  // the other party (appearance-uri), may be empty
+  text_ref remote;  // the other party (appearance-uri), may be empty
   bool private_hold = false;  // hold: held-private instead of held
   // The call's Call-ID and tags, as the shared line's side sees them (local:
   // the tag of the line's phone), when the stack wants dialog;shared

@@ -1,4 +1,4 @@
-// callinfo — the policy bundle of basic_server and its checks.
+// callinfo — the policy bundles of basic_server and their checks.
 //
 // A server is configured by one struct naming six policy types:
 //
@@ -6,6 +6,12 @@
 //     using dialect = callinfo::broadworks_dialect;
 //   };
 //   callinfo::basic_server<my_policies> server;
+//
+// default_policies is what a deployment wants: real time (steady_clock:
+// subscriptions, seizes and publications expire) and unguessable
+// entity-tags (random_ids). test_policies is deterministic: time moves only
+// when the test says so (manual_clock) and ids count from 1 (counter_ids),
+// for tests, replays and simulations.
 //
 // Each policy is checked by its concept with a one-line message, so a
 // mistake reads "Clock requirements not met", not a template backtrace.
@@ -21,11 +27,16 @@
 namespace callinfo {
 
 struct default_policies {
-  using clock = manual_clock;
+  using clock = steady_clock;
   using storage = map_storage;
   using limits = default_limits;
   using dialect = default_dialect;
   using authorizer = allow_all;
+  using ids = random_ids;
+};
+
+struct test_policies : default_policies {
+  using clock = manual_clock;
   using ids = counter_ids;
 };
 
@@ -37,9 +48,9 @@ constexpr bool check_policies() {
   static_assert(limits_policy<typename P::limits>, "Limits requirements not met: see callinfo::default_limits");
   static_assert(dialect_policy<typename P::dialect>, "Dialect requirements not met: see callinfo::opensips_dialect");
   static_assert(authorizer_policy<typename P::authorizer>,
-                "Authorizer requirements not met: may_subscribe(line, watcher, package), may_publish(line)");
+                "Authorizer requirements not met: `bool authorize(request_context const&) const`");
   static_assert(ids_policy<typename P::ids>,
-                "Ids requirements not met: next_subscription(), next_publication(), next_etag()");
+                "Ids requirements not met: next_subscription(), next_publication(), next_etag(), counters(), reserve()");
   return true;
 }
 }  // namespace detail

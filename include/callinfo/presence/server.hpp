@@ -32,11 +32,13 @@
 
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
+#include <callinfo/model/token.hpp>
 #include <callinfo/presence/policies.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -108,24 +110,33 @@ class basic_server {
   template <effect_sink Out>
   void on_subscribe(subscribe_request const& r, Out&& out) {
     collect_garbage();
+    if (!r.event_id.empty() && !is_token(r.event_id)) return reject(out, r.event, 400, "Bad Event id");
     if (r.subscription != 0) return refresh(r, out);
-    if (!authorizer_.may_subscribe(r.line, r.watcher, r.event)) return reject(out, r.event, 403, "Forbidden");
+    request_context ctx;
+    ctx.method = request_method::subscribe;
+    ctx.package = r.event;
+    ctx.line = r.line;
+    ctx.identity = r.watcher;
+    ctx.source = r.source;
+    if (r.event == event_package::line_seize) ctx.appearance = asked_index(r);
+    if (!authorizer_.authorize(ctx)) return reject(out, r.event, 403, "Forbidden", r.event_id);
 
     std::uint32_t const expires = granted_expires(r.event, r.expires);
-    if (expires != 0 && expires < limits_.min_expires) return too_brief(out, r.event);
+    if (expires != 0 && expires < limits_.min_expires) return too_brief(out, r.event, r.event_id);
 
     line_record* rec = storage_.find_line(r.line);
     if (storage_.subscription_count() >= limits_.max_subscriptions ||
         storage_.subscriptions_of(r.watcher) >= limits_.max_subscriptions_per_watcher ||
         (rec != nullptr && rec->watchers.size() >= limits_.max_subscriptions_per_line) ||
         (rec == nullptr && storage_.line_count() >= limits_.max_lines))
-      return reject(out, r.event, 503, "Service Unavailable");
+      return reject(out, r.event, 503, "Service Unavailable", r.event_id);
 
     std::uint32_t seize_index = 0;
     if (r.event == event_package::line_seize) {
       seize_outcome const s = choose_seize_index(r, rec, expires != 0);
       if (s.code != 0) {
         response resp = make_response(s.code, s.reason, r.event);
+        resp.event_id = r.event_id;
         if (s.code == 480 && dialect::seize_retry_after != 0) resp.retry_after = dialect::seize_retry_after;
         out(effect{resp});
         return;
@@ -137,8 +148,9 @@ class basic_server {
     if (expires == 0) {
       // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
       // a line-seize fetch seizes nothing.
-      out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, id, 0u)});
+      out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, id, 0u), r.event_id)});
       notify n = make_notify(id, r.event, r.line, rec, seize_index);
+      n.event_id = r.event_id;
       n.state = substate::terminated;
       n.reason = event_reason::timeout;
       n.initial = true;
@@ -148,9 +160,10 @@ class basic_server {
 
     rec = &storage_.make_line(r.line);
     subscription& sub = storage_.add_subscription(
-        subscription{id, r.event, std::string(r.line), std::string(r.watcher), deadline(expires), seize_index});
+        subscription{id, r.event, std::string(r.line), std::string(r.watcher), deadline(expires), seize_index, 0,
+                     std::string(r.event_id)});
     rec->watchers.push_back(id);
-    out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, id, expires)});
+    out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, id, expires), r.event_id)});
     out(effect{arm_timer{{timer_kind::subscription, id}, sub.expires_at}});
 
     if (r.event == event_package::line_seize) {
@@ -174,7 +187,18 @@ class basic_server {
     collect_garbage();
     // dialog;shared: a dialog-info PUBLISH (RFC 7463) answers with its own package.
     auto const ev = r.event == event_package::dialog_shared ? r.event : event_package::call_info;
-    if (!authorizer_.may_publish(r.line)) return reject(out, ev, 403, "Forbidden");
+    request_context ctx;
+    ctx.method = request_method::publish;
+    ctx.package = ev;
+    ctx.line = r.line;
+    ctx.identity = r.publisher;
+    ctx.source = r.source;
+    if (r.if_match)
+      if (publication const* pub = storage_.find_publication(*r.if_match); pub && pub->line == r.line) {
+        ctx.owner = pub->publisher;
+        ctx.foreign_publication = pub->publisher != r.publisher;
+      }
+    if (!authorizer_.authorize(ctx)) return reject(out, ev, 403, "Forbidden");
     std::uint32_t const expires =
         r.expires ? std::min<std::uint32_t>(*r.expires, limits_.publish_max_expires) : limits_.publish_default_expires;
     if (expires != 0 && expires < limits_.min_expires) return too_brief(out, ev);
@@ -224,7 +248,8 @@ class basic_server {
     if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
 
     line_record& rec = existing ? *existing : storage_.make_line(r.line);
-    publication& pub = storage_.add_publication(publication{pid, std::string(r.line), make_etag(), deadline(expires)});
+    publication& pub = storage_.add_publication(
+        publication{pid, std::string(r.line), make_etag(), deadline(expires), std::string(r.publisher)});
     out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
     publish_state(rec, pid, rr, named, out);
@@ -537,14 +562,22 @@ class basic_server {
     return ok_code(e) == 202 ? "Accepted" : "OK";
   }
 
-  template <effect_sink Out>
-  static void reject(Out& out, event_package e, std::uint16_t code, std::string_view reason) {
-    out(effect{make_response(code, reason, e)});
+  // A response echoes the SUBSCRIBE's Event id (RFC 6665 §8.2.1: the
+  // response carries the request's Event header).
+  static response with_event_id(response r, std::string_view id) noexcept {
+    r.event_id = id;
+    return r;
   }
   template <effect_sink Out>
-  void too_brief(Out& out, event_package e) {
+  static void reject(Out& out, event_package e, std::uint16_t code, std::string_view reason,
+                     std::string_view event_id = {}) {
+    out(effect{with_event_id(make_response(code, reason, e), event_id)});
+  }
+  template <effect_sink Out>
+  void too_brief(Out& out, event_package e, std::string_view event_id = {}) {
     response r = make_response(423, "Interval Too Brief", e);
     r.min_expires = limits_.min_expires;
+    r.event_id = event_id;
     out(effect{r});
   }
 
@@ -564,15 +597,30 @@ class basic_server {
   }
 
   std::string make_etag() {
-    // Base-36 of the Ids policy's number: a token (RFC 3903 entity-tag).
-    std::uint64_t n = ids_.next_etag();
-    char buf[16];
+    // `<serial>` or `<serial>.<secret>` in base 36: a token (RFC 3903
+    // entity-tag), at most 13 + 1 + 13 bytes.
+    etag_value const v = ids_.next_etag();
+    char buf[32];
     char* p = buf + sizeof buf;
-    do {
-      *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
-      n /= 36;
-    } while (n != 0);
+    auto const base36 = [&](std::uint64_t n) {
+      do {
+        *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
+        n /= 36;
+      } while (n != 0);
+    };
+    if (v.secret != 0) {
+      base36(v.secret);
+      *--p = '.';
+    }
+    base36(v.serial);
     return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  }
+
+  // The appearance-index a line-seize SUBSCRIBE names (0: none, or `*`).
+  static std::uint32_t asked_index(subscribe_request const& r) noexcept {
+    if (!r.call_info || r.call_info->empty()) return 0;
+    auto const a = r.call_info->front().appearance();
+    return a && a->index && !a->index->is_wildcard() ? a->index->value() : 0;
   }
 
   // Which appearance a line-seize SUBSCRIBE asks for, and whether it may
@@ -606,9 +654,12 @@ class basic_server {
     notify n;
     n.subscription = id;
     n.event = e;
+    n.format = dialect::format;
+    n.expires_in_initial = dialect::expires_in_initial_notify;
     n.line = rec ? line_view{uri, rec->state.busy(), rec->dialogs} : line_view{uri, {}, {}};
     n.seized_index = seized;
     if (subscription* s = storage_.find_subscription(id)) {
+      n.event_id = s->event_id;
       n.expires = seconds_left(s->expires_at);
       if (e == event_package::dialog_shared) n.version = s->version++;  // RFC 4235 §4.1
     }
@@ -689,10 +740,12 @@ class basic_server {
     bool const line_changed = rec != nullptr && release_seize(*rec, s, out);
     if (timer_armed) out(effect{cancel_timer{{timer_kind::subscription, id}}});
     if (tell) {
-      // The line URI is read from the line (which outlives this call), not
-      // from the subscription about to be erased.
+      // The line URI is read from the line (which outlives this call), and
+      // the Event id from retired_event_ids_, not from the subscription
+      // about to be erased.
       notify n = make_notify(id, s.event, rec ? std::string_view(rec->state.uri()) : std::string_view{},
                              rec, s.seized_index);
+      if (!s.event_id.empty()) n.event_id = retired_event_ids_.emplace_back(std::move(s.event_id));
       n.state = substate::terminated;
       n.reason = reason;
       n.expires.reset();
@@ -710,19 +763,25 @@ class basic_server {
   void refresh(subscribe_request const& r, Out& out) {
     subscription* s = storage_.find_subscription(r.subscription);
     // Inside the dialog the stack may not know the line: compare it only when given.
-    if (s == nullptr || s->event != r.event || (!r.line.empty() && s->line != r.line))
-      return reject(out, r.event, 481, "Subscription Does Not Exist");
+    // RFC 6665 §4.2.1.2: the Event header, id included, names the subscription.
+    if (s == nullptr || s->event != r.event || (!r.line.empty() && s->line != r.line) || s->event_id != r.event_id)
+      return reject(out, r.event, 481, "Subscription Does Not Exist", r.event_id);
+    // OpenSIPS and Kamailio answer 400 to a line-seize refresh or unsubscribe
+    // without Call-Info, and the seize stays.
+    if (r.event == event_package::line_seize && dialect::seize_refresh_needs_call_info &&
+        (!r.call_info || r.call_info->empty()))
+      return reject(out, r.event, 400, "Missing Call-Info header", r.event_id);
     std::uint32_t const expires = granted_expires(r.event, r.expires);
     // The dialect's success code for every SUBSCRIBE of the package, as
     // Kamailio sca answers refreshes and unsubscribes too.
     if (expires == 0) {  // unsubscribe: 2xx, then the final NOTIFY
-      out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, 0u)});
-      end_subscription(*s, std::nullopt, true, true, out);
+      out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, 0u), r.event_id)});
+      end_subscription(*s, dialect::unsubscribe_reason, true, true, out);
       return;
     }
-    if (expires < limits_.min_expires) return too_brief(out, r.event);
+    if (expires < limits_.min_expires) return too_brief(out, r.event, r.event_id);
     s->expires_at = deadline(expires);
-    out(effect{make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, expires)});
+    out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, expires), r.event_id)});
     out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
     line_record* rec = storage_.find_line(s->line);
     out(effect{make_notify(s->id, s->event, s->line, rec, s->seized_index)});
@@ -1014,6 +1073,7 @@ class basic_server {
     for (std::string const& uri : garbage_)
       if (line_record* r = storage_.find_line(uri); r && r->state.idle() && r->watchers.empty()) storage_.erase_line(uri);
     garbage_.clear();
+    retired_event_ids_.clear();
   }
 
   clock_type clock_{};
@@ -1022,6 +1082,9 @@ class basic_server {
   authorizer_type authorizer_{};
   ids_type ids_{};
   std::vector<std::string> garbage_;
+  // The Event ids of subscriptions ended in this call, which their
+  // terminated NOTIFYs point into (a deque: references stay valid).
+  std::deque<std::string> retired_event_ids_;
 };
 
 using server = basic_server<>;

@@ -8,9 +8,13 @@
 // repeats an id of its previous life; and a 32-bit counter, one for each
 // kind (as counter_ids: before start(), the ids are counter_ids' own). When a
 // counter runs out, the Ids policy asks its renewer for a new boot number.
+// An entity-tag's serial is such an id; its secret is SipHash-2-4 of the
+// serial under a key each server draws at construction (as random_ids), so
+// tags are unique across the servers and unguessable.
 #pragma once
 
 #include <callinfo/model/ids.hpp>
+#include <callinfo/policy/ids.hpp>
 
 #include <array>
 #include <cstddef>
@@ -27,6 +31,9 @@ constexpr std::uint32_t owner_of(std::uint64_t id) noexcept { return static_cast
 
 class cluster_ids {
  public:
+  cluster_ids() : key_(callinfo::detail::random_key()) {}
+  explicit cluster_ids(callinfo::detail::siphash_key key) noexcept : key_(key) {}
+
   // Sets the server's number and its boot number (20 bits are kept).
   void start(std::uint32_t node, std::uint64_t boot) noexcept {
     node_ = node & max_node;
@@ -38,10 +45,29 @@ class cluster_ids {
 
   subscription_id next_subscription() { return next(0); }
   publication_id next_publication() { return next(1); }
-  std::uint64_t next_etag() { return next(2); }
+  etag_value next_etag() {
+    std::uint64_t const serial = next(2);
+    return {serial, callinfo::detail::siphash24(key_, serial)};
+  }
   std::uint32_t node() const noexcept { return node_; }
 
+  // The last id of each kind handed out under the current node and boot
+  // (0: none yet).
+  id_counters counters() const noexcept { return {full(0), full(1), full(2)}; }
+  // Continues past a snapshot's ids that carry this server's node and boot
+  // (a restart without a new boot number, e.g. before start()); ids of
+  // another node or boot cannot collide with this one's.
+  void reserve(id_counters c) noexcept {
+    std::uint64_t const ids[] = {c.subscription, c.publication, c.etag};
+    for (std::size_t k = 0; k < 3; ++k)
+      if ((ids[k] >> 32) == prefix() && (ids[k] & 0xffffffffu) > counters_[k]) counters_[k] = ids[k] & 0xffffffffu;
+  }
+
  private:
+  std::uint64_t prefix() const noexcept { return (std::uint64_t{node_} << 20) | boot_; }
+  std::uint64_t full(std::size_t kind) const noexcept {
+    return counters_[kind] == 0 ? 0 : (prefix() << 32) | counters_[kind];
+  }
   std::uint64_t next(std::size_t kind) {
     if (counters_[kind] == 0xffffffffu) {
       boot_ = (renew_ ? renew_() : boot_ + 1) & 0xfffff;
@@ -53,6 +79,7 @@ class cluster_ids {
   std::uint64_t boot_ = 0;
   std::array<std::uint64_t, 3> counters_{};
   std::function<std::uint64_t()> renew_;
+  callinfo::detail::siphash_key key_;
 };
 
 }  // namespace callinfo::redis

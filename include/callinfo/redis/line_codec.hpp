@@ -6,12 +6,10 @@
 // common time line:
 //   app <index> <state> <driver-kind> <driver-id> <remote>
 //   dlg <owner-kind> <owner-id> <index> <state> <id> <call-id> <local-tag> <remote-tag>
-//   sub <id> <package> <expires-at> <seized-index> <watcher>   (oldest first)
-//     <package> is call-info, line-seize or dialog-shared (as in
-//     presence/snapshot.hpp); for dialog-shared <seized-index> holds the
-//     dialog-info version of its next NOTIFY. So the format is unchanged and a
-//     record written before dialog;shared was known still reads.
-//   pub <id> <expires-at> <etag>                                (by id)
+//   sub <id> <package> <expires-at> <seized-index> <watcher> <event-id>   (oldest first)
+//   pub <id> <expires-at> <etag> <publisher>                              (by id)
+// (presence/records.hpp writes and reads them for both; a record written
+// before <event-id> and <publisher> existed still reads.)
 // An empty text is a line with nothing to keep.
 //
 // A change message tells the other servers which of their subscriptions a
@@ -28,7 +26,7 @@
 
 #include <callinfo/policy/storage.hpp>
 #include <callinfo/presence/events.hpp>
-#include <callinfo/presence/snapshot.hpp>
+#include <callinfo/presence/records.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -47,78 +45,19 @@ struct string_sink {
   void append(std::string_view v) { s->append(v); }
 };
 
-// The package as a record names it: "dialog;shared" is no keyword, so
-// dialog-shared (as presence/snapshot.hpp writes it).
-constexpr std::string_view package_name(event_package e) noexcept {
-  return e == event_package::dialog_shared ? std::string_view("dialog-shared") : to_string(e);
-}
-inline std::optional<event_package> to_event_package(std::string_view s) noexcept {
-  for (auto e : {event_package::call_info, event_package::line_seize, event_package::dialog_shared})
-    if (s == package_name(e)) return e;
-  return std::nullopt;
-}
-inline std::optional<driver_kind> to_driver_kind(std::string_view s) noexcept {
-  for (auto k : {driver_kind::none, driver_kind::seize, driver_kind::publication, driver_kind::dialog,
-                 driver_kind::management})
-    if (s == to_string(k)) return k;
-  return std::nullopt;
-}
 }  // namespace detail
 
 // Writes the line `uri`'s share of `st` to `out` (replacing it).
 inline void encode_line(map_storage& st, std::string_view uri, std::string& out) {
   out.clear();
   detail::string_sink o{&out};
-  using callinfo::detail::put_i64, callinfo::detail::put_str, callinfo::detail::put_u64;
-  if (line_record const* rec = st.find_line(uri)) {
-    for (appearance const& a : rec->state.busy()) {
-      o.append("app ");
-      put_u64(o, a.index);
-      o.append(" ");
-      o.append(to_string(a.state));
-      o.append(" ");
-      o.append(to_string(a.driver.kind));
-      o.append(" ");
-      put_u64(o, a.driver.id);
-      o.append(" ");
-      put_str(o, a.remote);
-      o.append("\n");
-    }
-    for (line_dialog const& d : rec->dialogs) {
-      o.append("dlg ");
-      callinfo::detail::put_line_dialog(o, d);
-      o.append("\n");
-    }
-    for (subscription_id id : rec->watchers) {
-      subscription const* s = st.find_subscription(id);
-      if (s == nullptr) continue;
-      o.append("sub ");
-      put_u64(o, s->id);
-      o.append(" ");
-      o.append(detail::package_name(s->event));
-      o.append(" ");
-      put_i64(o, s->expires_at.count());
-      o.append(" ");
-      put_u64(o, s->event == event_package::dialog_shared ? s->version : s->seized_index);
-      o.append(" ");
-      put_str(o, s->watcher);
-      o.append("\n");
-    }
-  }
+  if (line_record const* rec = st.find_line(uri)) callinfo::detail::put_line_records(o, st, *rec, time_point{0});
   std::vector<publication const*> pubs;
   st.for_each_publication([&](publication const& p) {
     if (p.line == uri) pubs.push_back(&p);
   });
   std::sort(pubs.begin(), pubs.end(), [](auto* a, auto* b) { return a->id < b->id; });
-  for (publication const* p : pubs) {
-    o.append("pub ");
-    put_u64(o, p->id);
-    o.append(" ");
-    put_i64(o, p->expires_at.count());
-    o.append(" ");
-    put_str(o, p->etag);
-    o.append("\n");
-  }
+  for (publication const* p : pubs) callinfo::detail::put_publication(o, *p, time_point{0}, false);
 }
 
 // Adds the line a text written by encode_line() describes to `st`, which
@@ -126,47 +65,16 @@ inline void encode_line(map_storage& st, std::string_view uri, std::string& out)
 // then hold part of it).
 inline bool decode_line(std::string_view uri, std::string_view text, map_storage& st) {
   if (text.empty()) return true;
-  callinfo::detail::snapshot_reader in(text);
+  callinfo::detail::record_reader in(text);
   line_record& line = st.make_line(uri);
   while (!in.at_end()) {
     std::string_view const kw = in.keyword();
-    if (kw == "app") {
-      auto const index = in.number<std::uint32_t>();
-      auto const state = to_appearance_state(in.keyword());
-      auto const kind = detail::to_driver_kind(in.keyword());
-      auto const id = in.number<std::uint64_t>();
-      std::string_view const remote = in.string();
-      if (!in.ok() || !state || !kind || index == 0 || *state == appearance_state::idle || line.state.find(index))
-        return false;
-      line.state.set_state(index, *state, broadworks_transitions, {*kind, id}, remote, true);
-    } else if (kw == "dlg") {
-      if (!callinfo::detail::read_line_dialog(in, line)) return false;
-    } else if (kw == "sub") {
-      subscription s;
-      s.id = in.number<std::uint64_t>();
-      auto const pkg = detail::to_event_package(in.keyword());
-      s.expires_at = time_point(in.number<std::int64_t>());
-      s.seized_index = in.number<std::uint32_t>();
-      s.watcher = std::string(in.string());
-      s.line = std::string(uri);
-      if (!in.ok() || !pkg || s.id == 0 || st.find_subscription(s.id)) return false;
-      s.event = *pkg;
-      if (s.event == event_package::dialog_shared) s.version = std::exchange(s.seized_index, 0u);
-      line.watchers.push_back(s.id);
-      st.add_subscription(std::move(s));
-    } else if (kw == "pub") {
-      publication p;
-      p.id = in.number<std::uint64_t>();
-      p.expires_at = time_point(in.number<std::int64_t>());
-      p.etag = std::string(in.string());
-      p.line = std::string(uri);
-      if (!in.ok() || p.id == 0 || st.find_publication(p.id) || st.find_publication(std::string_view(p.etag)))
-        return false;
-      st.add_publication(std::move(p));
-    } else {
-      return false;
-    }
-    if (!in.end_of_record()) return false;
+    bool ok = false;
+    if (kw == "app") ok = callinfo::detail::read_appearance(in, line);
+    else if (kw == "dlg") ok = callinfo::detail::read_line_dialog(in, line);
+    else if (kw == "sub") ok = callinfo::detail::read_subscription(in, st, line, time_point{0});
+    else if (kw == "pub") ok = callinfo::detail::read_publication(in, st, time_point{0}, uri) != nullptr;
+    if (!ok || !in.end_of_record()) return false;
   }
   return in.ok();
 }
@@ -242,7 +150,7 @@ inline void encode_change(change_message const& m, std::string& out) {
     put_u64(o, e.id);
     if (e.ended) {
       o.append(" ");
-      o.append(detail::package_name(e.event));
+      o.append(callinfo::detail::package_name(e.event));
       o.append(" ");
       o.append(e.reason ? to_string(*e.reason) : std::string_view("-"));
       o.append(" ");
@@ -253,7 +161,7 @@ inline void encode_change(change_message const& m, std::string& out) {
 }
 
 inline bool decode_change(std::string_view text, change_message& m) {
-  callinfo::detail::snapshot_reader in(text);
+  callinfo::detail::record_reader in(text);
   m.entries.clear();
   m.origin = in.number<std::uint32_t>();
   m.line = std::string(in.string());
@@ -266,7 +174,7 @@ inline bool decode_change(std::string_view text, change_message& m) {
     } else if (kw == "end") {
       e.ended = true;
       e.id = in.number<std::uint64_t>();
-      auto const pkg = detail::to_event_package(in.keyword());
+      auto const pkg = callinfo::detail::to_event_package(in.keyword());
       if (!pkg) return in.fail();
       e.event = *pkg;
       std::string_view const reason = in.keyword();  // "-" (none) reads as a keyword too

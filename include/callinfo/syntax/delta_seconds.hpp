@@ -18,6 +18,9 @@
 #include <callinfo/syntax/detail/numbers.hpp>
 
 #include <cstdint>
+#include <concepts>
+#include <string>
+#include <type_traits>
 #include <string_view>
 
 namespace callinfo {
@@ -29,6 +32,10 @@ struct expires_view {
 
 // Parses an Expires header value.
 CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_limits const& limits = {}) noexcept;
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<expires_view> parse_expires(S&&, parse_limits const& = {}) = delete;
 
 template <sink Sink>
 void print(expires_view e, Sink& out) {

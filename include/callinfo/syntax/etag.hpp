@@ -12,6 +12,9 @@
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 
+#include <concepts>
+#include <string>
+#include <type_traits>
 #include <string_view>
 
 namespace callinfo {
@@ -22,10 +25,18 @@ struct entity_tag_view {
 };
 
 CALLINFO_DECL result<entity_tag_view> parse_sip_etag(std::string_view value, parse_limits const& limits = {}) noexcept;
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<entity_tag_view> parse_sip_etag(S&&, parse_limits const& = {}) = delete;
 // Same grammar as SIP-ETag; a separate name so call sites say what they read.
 inline result<entity_tag_view> parse_sip_if_match(std::string_view value, parse_limits const& limits = {}) noexcept {
   return parse_sip_etag(value, limits);
 }
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<entity_tag_view> parse_sip_if_match(S&&, parse_limits const& = {}) = delete;
 
 template <sink Sink>
 void print(entity_tag_view e, Sink& out) {

@@ -21,6 +21,9 @@
 #include <cstdint>
 #include <iterator>
 #include <optional>
+#include <concepts>
+#include <string>
+#include <type_traits>
 #include <string_view>
 
 namespace callinfo {
@@ -49,6 +52,10 @@ struct event_view {
 };
 
 CALLINFO_DECL result<event_view> parse_event(std::string_view value, parse_limits const& limits = {}) noexcept;
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<event_view> parse_event(S&&, parse_limits const& = {}) = delete;
 
 // Canonical form: the event-type as written, params lower-cased, no whitespace.
 template <sink Sink>
@@ -102,6 +109,10 @@ constexpr bool operator==(allow_events_view const& a, allow_events_view const& b
 
 CALLINFO_DECL result<allow_events_view> parse_allow_events(std::string_view value,
                                                           parse_limits const& limits = {}) noexcept;
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<allow_events_view> parse_allow_events(S&&, parse_limits const& = {}) = delete;
 
 template <sink Sink>
 void print(allow_events_view const& a, Sink& out) {

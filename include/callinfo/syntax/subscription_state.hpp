@@ -24,6 +24,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <concepts>
+#include <string>
+#include <type_traits>
 #include <string_view>
 
 namespace callinfo {
@@ -49,6 +52,10 @@ struct subscription_state_view {
 
 CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::string_view value,
                                                                       parse_limits const& limits = {}) noexcept;
+// A temporary std::string would be gone before the view is read: refused.
+template <class S>
+  requires std::same_as<std::remove_cv_t<S>, std::string>
+result<subscription_state_view> parse_subscription_state(S&&, parse_limits const& = {}) = delete;
 
 // Canonical form: state and param names lower-cased, values as written.
 template <sink Sink>

@@ -71,7 +71,7 @@ int main() {
   expect(appearances == 1, "one appearance");
 
   // 2. A watcher subscribes to bob's line, 3. the parsed state is PUBLISHed.
-  callinfo::basic_server<callinfo::default_policies> server;
+  callinfo::basic_server<callinfo::test_policies> server;
   std::string block;
   int notifies = 0, responses = 0;
   notify_writer const writer{&block, &notifies, &responses};
