@@ -37,7 +37,7 @@ struct counting_sink {
   }
 };
 
-struct broadworks : default_policies {
+struct broadworks : test_policies {
   using dialect = broadworks_dialect;
 };
 
@@ -118,7 +118,7 @@ BENCHMARK(BM_publish_modify)->Arg(0)->Arg(10);
 
 // A call-info SUBSCRIBE refresh inside its dialog (200, timer, NOTIFY).
 void BM_subscribe_refresh(benchmark::State& state) {
-  basic_server<> s;
+  basic_server<test_policies> s;
   effect_list fx;
   subscribe_request r;
   r.event = event_package::call_info;
@@ -168,7 +168,7 @@ std::size_t heap_in_use() { return mallinfo2().uordblks; }
 // busy appearance (8 per line over 1000 lines, remote parties included).
 void report_memory() {
   {
-    basic_server<> s;
+    basic_server<test_policies> s;
     counting_sink sink;
     std::size_t const before = heap_in_use();
     std::vector<std::string> keep;
@@ -187,7 +187,7 @@ void report_memory() {
                 "sizeof(subscription) = %zu)\n", per, sizeof(subscription));
   }
   for (std::string_view const remote : {std::string_view{}, std::string_view{"<sip:carol@example.com>"}}) {
-    basic_server<> s;
+    basic_server<test_policies> s;
     counting_sink sink;
     std::size_t const before_lines = heap_in_use();
     for (int l = 0; l < 1000; ++l) {

@@ -36,7 +36,7 @@ namespace {
 using namespace callinfo;
 using clock_type = std::chrono::steady_clock;
 
-struct policies : default_policies {
+struct policies : test_policies {
   using ids = redis::cluster_ids;
 };
 using shared = redis::shared_server<policies>;

@@ -61,7 +61,7 @@ TEST_CASE("allocation: every builder writes into a fixed_sink without allocating
       all_ok = all_ok && callinfo::write_call_info(line, f, "sip:example.com", out).ok();
       total += out.size();
       callinfo::notify_options o;
-      o.format = f;
+      n.format = f;
       out.clear();
       all_ok = all_ok && callinfo::write_notify_headers(n, o, out).ok();
       total += out.size();

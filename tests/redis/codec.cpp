@@ -150,11 +150,11 @@ TEST_CASE("change message: round trip, with and without a reason") {
   change_message m;
   m.origin = 4095;
   m.line = "sip:line one@example.com";
-  m.entries = {{1, false, event_package::call_info, std::nullopt, 0, 0},
-               {2, true, event_package::line_seize, event_reason::timeout, 3, 0},
-               {3, true, event_package::call_info, std::nullopt, 0, 0},
-               {4, false, event_package::call_info, std::nullopt, 0, 0},  // a dialog;shared NOTIFY due: no version
-               {5, true, event_package::dialog_shared, event_reason::noresource, 0, 17}};
+  m.entries = {{1, false, event_package::call_info, std::nullopt, 0, 0, {}},
+               {2, true, event_package::line_seize, event_reason::timeout, 3, 0, "id-7"},
+               {3, true, event_package::call_info, std::nullopt, 0, 0, {}},
+               {4, false, event_package::call_info, std::nullopt, 0, 0, {}},  // a dialog;shared NOTIFY due: no version
+               {5, true, event_package::dialog_shared, event_reason::noresource, 0, 17, {}}};
   std::string text;
   encode_change(m, text);
   change_message back;
@@ -165,7 +165,7 @@ TEST_CASE("change message: round trip, with and without a reason") {
     CHECK_MESSAGE(!decode_change(bad, back), bad);
 }
 
-TEST_CASE("cluster ids carry their node and differ across boots; not started, they are counter_ids' numbers") {
+TEST_CASE("cluster ids carry their node and differ across boots; not started, they count as counter_ids") {
   cluster_ids a, b;
   a.start(5, 1);
   b.start(5, 2);
@@ -175,12 +175,14 @@ TEST_CASE("cluster ids carry their node and differ across boots; not started, th
   cluster_ids c;
   c.start(max_node, 0);
   CHECK(owner_of(c.next_publication()) == max_node);
-  // Not started: the same numbers as counter_ids.
+  // Not started: the same numbers as counter_ids (entity-tags with a secret besides).
   cluster_ids d;
   counter_ids e;
   for (int i = 0; i < 3; ++i) {
     CHECK(d.next_subscription() == e.next_subscription());
-    CHECK(d.next_etag() == e.next_etag());
+    etag_value const t = d.next_etag();
+    CHECK(t.serial == e.next_etag().serial);
+    CHECK(t.secret != 0);
   }
   CHECK(d.next_publication() == e.next_publication());
 }

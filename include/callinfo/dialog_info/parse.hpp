@@ -295,9 +295,10 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
     out.id = d.attribute("id").value();
     if (out.id.empty()) return fail(dialog_info_errc::missing_dialog_id, out.offset);
     out.identifiers = {d.attribute("call-id").value(), d.attribute("local-tag").value(), d.attribute("remote-tag").value()};
-    for (std::string_view v : {out.id, out.identifiers.call_id, out.identifiers.local_tag, out.identifiers.remote_tag})
+    for (std::string_view v : {std::string_view(out.id), std::string_view(out.identifiers.call_id),
+                               std::string_view(out.identifiers.local_tag), std::string_view(out.identifiers.remote_tag)})
       if (has_control_byte(v)) return fail(dialog_info_errc::control_character, out.offset);
-    for (std::string_view* v : {&out.identifiers.call_id, &out.identifiers.local_tag, &out.identifiers.remote_tag})
+    for (text_ref* v : {&out.identifiers.call_id, &out.identifiers.local_tag, &out.identifiers.remote_tag})
       *v = trim_xml_space(*v);
     std::string_view const direction = d.attribute("direction").value();
     out.facts.direction = direction == "initiator"   ? dialog_direction::initiator

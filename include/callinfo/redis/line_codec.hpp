@@ -16,7 +16,7 @@
 // change made elsewhere concerns:
 //   <origin-node> <line>
 //   ntf <id>                                  a call-info NOTIFY is due
-//   end <id> <package> <reason|-> <seized>    the subscription ended
+//   end <id> <package> <reason|-> <seized> <event-id>    the subscription ended
 //     (dialog-shared: <seized> is the version of its terminated NOTIFY)
 // A dialog;shared `ntf` carries no version: the owner numbers the NOTIFY
 // when it sends it (see shared_server::handle_change).
@@ -24,6 +24,7 @@
 // Nothing here does I/O or needs hiredis.
 #pragma once
 
+#include <callinfo/model/substate.hpp>
 #include <callinfo/policy/storage.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/presence/records.hpp>
@@ -127,6 +128,7 @@ struct change_entry {
   std::optional<event_reason> reason;
   std::uint32_t seized_index = 0;
   std::uint32_t version = 0;  // ended dialog;shared: the version of its terminated NOTIFY
+  std::string event_id;       // ended: the subscription's Event id, for its terminated NOTIFY
   friend bool operator==(change_entry const&, change_entry const&) = default;
 };
 
@@ -155,6 +157,8 @@ inline void encode_change(change_message const& m, std::string& out) {
       o.append(e.reason ? to_string(*e.reason) : std::string_view("-"));
       o.append(" ");
       put_u64(o, e.event == event_package::dialog_shared ? e.version : e.seized_index);
+      o.append(" ");
+      put_str(o, e.event_id);
     }
     o.append("\n");
   }
@@ -182,11 +186,13 @@ inline bool decode_change(std::string_view text, change_message& m) {
       if (reason != "-") e.reason = to_event_reason(reason);
       e.seized_index = in.number<std::uint32_t>();
       if (e.event == event_package::dialog_shared) e.version = std::exchange(e.seized_index, 0u);
+      if (in.more_in_record()) e.event_id = std::string(in.string());  // older messages end before it
+      if (!e.event_id.empty() && !is_token(e.event_id)) return in.fail();
     } else {
       return in.fail();
     }
     if (!in.end_of_record() || e.id == 0) return false;
-    m.entries.push_back(e);
+    m.entries.push_back(std::move(e));
   }
   return in.ok();
 }

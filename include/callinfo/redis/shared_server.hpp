@@ -379,7 +379,7 @@ class shared_server {
       owed_.clear();
       std::size_t j = i;
       for (; j < numbered.size() && numbered[j].first == numbered[i].first; ++j)
-        owed_.push_back({numbered[j].second, false, event_package::dialog_shared, std::nullopt, 0, 0});
+        owed_.push_back({numbered[j].second, false, event_package::dialog_shared, std::nullopt, 0, 0, {}});
       if (status const s = notify_owned(numbered[i].first, out); s != status::ok) return s;
       i = j;
     }
@@ -503,6 +503,9 @@ class shared_server {
           n.line = rec ? server_type::view_of(*rec) : line_view{line, {}, {}};
           n.seized_index = e.seized_index;
           n.version = e.version;
+          n.event_id = e.event_id;
+          n.format = Policies::dialect::format;
+          n.expires_in_initial = Policies::dialect::expires_in_initial_notify;
           b(effect{n});
           continue;
         }
@@ -570,10 +573,11 @@ class shared_server {
       if (n->state == substate::terminated) {
         std::uint32_t const version = same != msg_out_.entries.end() ? same->version : n->version;
         if (same != msg_out_.entries.end()) msg_out_.entries.erase(same);
-        msg_out_.entries.push_back({n->subscription, true, n->event, n->reason, n->seized_index, version});
+        msg_out_.entries.push_back(
+            {n->subscription, true, n->event, n->reason, n->seized_index, version, std::string(n->event_id)});
       } else if (n->event != event_package::line_seize && same == msg_out_.entries.end()) {
         // call-info, dialog;shared: the owner numbers it (version kept here only for an end above)
-        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0, n->version});
+        msg_out_.entries.push_back({n->subscription, false, n->event, std::nullopt, 0, n->version, {}});
       }
     }
     for (change_entry& x : msg_out_.entries)
