@@ -10,6 +10,7 @@
 // NOTIFY straight into its send buffer would.
 #include "alloc_count.hpp"
 
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/build/call_info.hpp>
 #include <callinfo/build/notify.hpp>
 #include <callinfo/presence/server.hpp>
@@ -93,16 +94,20 @@ void BM_publish_modify(benchmark::State& state) {
     effect_list fx;
     publish_request p;
     p.line = line_uri;
-    p.call_info = active;
+    call_info_updates first;
+    (void)first.read(active);
+    p.appearances = first.updates();
     s.on_publish(p, fx);
     etag = std::get<response>(fx.items[0]).etag;
   }
   bool hold = true;
+  call_info_updates reader;  // the stack's Call-Info -> updates step is measured too
   for (auto _ : state) {
     publish_request p;
     p.line = line_uri;
     p.if_match = etag;
-    p.call_info = hold ? held : active;
+    if (reader.read(hold ? held : active)) state.SkipWithError("Call-Info refused");
+    p.appearances = reader.updates();
     hold = !hold;
     std::string_view new_tag;
     s.on_publish(p, [&](effect const& e) {

@@ -17,6 +17,7 @@
 //                           conflicts per operation
 //   line reads              loading 1000 lines one call at a time, and
 //                           pipelined (resync(): 256 HMGETs per round trip)
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/redis/shared_server.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
@@ -87,7 +88,7 @@ void seize_unsubscribe(Server& s, Sub&& subscribe, std::uint64_t i) {
   r.line = line;
   r.watcher = "sip:phone@example.com";
   r.expires = 10;
-  r.call_info = *v;
+  r.seize = seize_target_of(*v);
   subscription_id id = 0;
   subscribe(r, [&](effect const& e) {
     if (auto const* resp = std::get_if<response>(&e); resp && resp->code == 200) id = resp->subscription;

@@ -486,7 +486,7 @@ class session {
         raw.emplace(in.text(96));
         if (!raw->view) return;  // the stack answers 400 itself
       }
-      if (raw) r.call_info = raw->view;
+      if (raw) r.seize = seize_target_of(*raw->view);
     }
 
     effect_list const fx = call([&](server_t& s, effect_list& out) { s.on_subscribe(r, out); });
@@ -584,7 +584,7 @@ class session {
       r.event = event_package::dialog_shared;
       if (c != 0) {
         generated_dialogs(in, dialogs);
-        r.dialogs = dialogs;
+        r.appearances = dialogs;
       }
     } else if (c == 1) {
       ci.emplace(in.text(128));
@@ -593,7 +593,21 @@ class session {
       ci.emplace(generated_call_info(in));
       require(ci->view.has_value());
     }
-    if (ci) r.call_info = ci->view;
+    if (ci) {
+      // The stack answers what the Call-Info adapter refuses (400) itself:
+      // only an appearance without appearance-state or with a state that is
+      // none of the SCA states.
+      if (std::optional<response> const bad = reader_.read(*ci->view)) {
+        require(bad->code == 400 && (bad->reason == "Missing appearance-state" || bad->reason == "Unknown appearance-state"));
+        bool stated_badly = false;
+        for (call_info_entry_view const& e : *ci->view)
+          for (appearance_view const& a : e.appearances())
+            stated_badly = stated_badly || (!(a.index && a.index->is_wildcard()) && !a.state());
+        require(stated_badly);
+        return;
+      }
+      r.appearances = reader_.updates();
+    }
 #ifdef CALLINFO_FUZZ_TRACE
     std::fprintf(stderr, "  publish %.*s if-match=%s expires=%lld call-info=", int(r.line.size()), r.line.data(),
                  r.if_match ? tag.c_str() : "-", r.expires ? (long long)*r.expires : -1LL);
@@ -799,6 +813,7 @@ class session {
   std::size_t line_count_;
   server_t server_;
   std::optional<server_t> twin_;
+  call_info_updates reader_;  // a PUBLISH's Call-Info, as the stack passes it
   std::map<timer_key, time_point> armed_;
   std::set<subscription_id> ended_;
   std::map<subscription_id, int> initial_;

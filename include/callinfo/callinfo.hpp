@@ -1,6 +1,7 @@
 // callinfo — umbrella header: everything public.
 #pragma once
 
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/build/call_info.hpp>
 #include <callinfo/build/error.hpp>
 #include <callinfo/build/event.hpp>

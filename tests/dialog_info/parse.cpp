@@ -85,7 +85,7 @@ callinfo::publish_request shared_publish(callinfo::dialog_info_document const& d
   callinfo::publish_request p;
   p.event = callinfo::event_package::dialog_shared;
   p.line = doc.entity();
-  p.dialogs = doc.appearances();
+  p.appearances = doc.appearances();
   return p;
 }
 

@@ -178,6 +178,7 @@ struct explorer {
     if (texts.size() > 64) texts.erase(texts.begin());
     return *parse_call_info(texts.back());
   }
+  call_info_updates reader;  // a PUBLISH's Call-Info as the stack passes it
 
   void subscribe(std::uint32_t who, event_package pkg) {
     auto& slot = pkg == event_package::call_info ? watching[who] : pkg == event_package::line_seize ? seizing[who] : sharing[who];
@@ -192,7 +193,7 @@ struct explorer {
     // A seize's refresh or unsubscribe without Call-Info is 400 (both peers):
     // mostly with it, sometimes without.
     if (pkg == event_package::line_seize && (!in_dialog || pick(4) != 0))
-      r.call_info = keep("<sip:bob@example.com>;appearance-index=" + std::to_string(pick(4)));
+      r.seize = seize_target_of(*keep("<sip:bob@example.com>;appearance-index=" + std::to_string(pick(4))));
     subscription_id granted = 0;
     run([&](server_t& s, effect_list& fx) {
       s.on_subscribe(r, fx);
@@ -216,7 +217,7 @@ struct explorer {
         for (std::uint32_t i = 1 + pick(2); i-- > 0;)
           dialogs.push_back({1 + pick(3), all_appearance_states[pick(appearance_state_count)],
                              pick(2) ? "sip:dave@example.org" : ""});
-        r.dialogs = std::span<appearance_update const>(dialogs);
+        r.appearances = std::span<appearance_update const>(dialogs);
       }
     } else if (!r.if_match || pick(2) == 0) {
       std::string ci = "<sip:bob@example.com>";
@@ -224,7 +225,8 @@ struct explorer {
       for (std::uint32_t i = 0; i < n; ++i)
         ci += ";appearance-index=" + std::to_string(1 + pick(3)) + ";appearance-state=" +
               std::string(to_string(all_appearance_states[pick(appearance_state_count)]));
-      r.call_info = keep(ci);
+      if (reader.read(*keep(ci))) FAIL("the adapter refused " << ci);  // every state here is an SCA state
+      r.appearances = reader.updates();
     }
     run([&](server_t& s, effect_list& fx) {
       s.on_publish(r, fx);

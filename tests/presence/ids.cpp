@@ -145,7 +145,7 @@ TEST_CASE("snapshot/restore keeps a subscription's Event id and a publication's 
   publish_request p;
   p.line = bob;
   p.publisher = "sip:alice@example.com";
-  p.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  p.appearances = h.updates("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
   h.last = h.server.on_publish(p);
   std::string text;
   string_sink sink(text);

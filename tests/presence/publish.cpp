@@ -183,7 +183,7 @@ TEST_CASE("the Authorizer sees the request context; a SIP-If-Match naming anothe
   r.line = bob;
   r.publisher = "sip:alice@example.com";
   r.source = "udp:192.0.2.1:5060";
-  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
+  r.appearances = h.updates("<sip:bob@example.com>;appearance-index=1;appearance-state=alerting");
   h.last = h.server.on_publish(r);
   REQUIRE(h.reply().code == 200);
   std::string const etag(h.reply().etag);
@@ -198,7 +198,7 @@ TEST_CASE("the Authorizer sees the request context; a SIP-If-Match naming anothe
   // Mallory names alice's publication: the Authorizer is told, and refuses.
   r.publisher = "sip:mallory@example.com";
   r.if_match = etag;
-  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=idle");
+  r.appearances = h.updates("<sip:bob@example.com>;appearance-index=1;appearance-state=idle");
   h.last = h.server.on_publish(r);
   CHECK(h.reply().code == 403);
   REQUIRE(seen.size() == 2);
@@ -209,7 +209,7 @@ TEST_CASE("the Authorizer sees the request context; a SIP-If-Match naming anothe
 
   // Alice modifies her own.
   r.publisher = "sip:alice@example.com";
-  r.call_info = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  r.appearances = h.updates("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
   h.last = h.server.on_publish(r);
   CHECK(h.reply().code == 200);
   CHECK(!seen[2].foreign_publication);
@@ -221,7 +221,7 @@ TEST_CASE("the Authorizer sees the request context; a SIP-If-Match naming anothe
   s.line = bob;
   s.watcher = "sip:phone@example.com";
   s.source = "tcp:192.0.2.9:5060";
-  s.call_info = h.call_info("<sip:bob@example.com>;appearance-index=3");
+  s.seize = h.seize_of("<sip:bob@example.com>;appearance-index=3");
   h.last = h.server.on_subscribe(s);
   CHECK(h.reply().code == 200);
   REQUIRE(seen.size() == 4);

@@ -2,6 +2,7 @@
 // to a server and keeps what it answered.
 #pragma once
 
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
@@ -31,6 +32,7 @@ struct harness {
   basic_server<Policies> server;
   effect_list last;
   std::deque<std::string> texts;  // keeps parsed Call-Info values alive
+  std::deque<call_info_updates> readers;  // keeps the updates of each PUBLISH's Call-Info alive
 
   harness() = default;
   explicit harness(typename Policies::limits l) : server(std::move(l)) {}
@@ -42,6 +44,23 @@ struct harness {
     REQUIRE_MESSAGE(r.has_value(), "test Call-Info must parse: " << *text);
     return *r;
   }
+  // A line-seize SUBSCRIBE's Call-Info, as the stack passes it.
+  std::optional<seize_target> seize_of(std::optional<std::string_view> text) {
+    auto const ci = call_info(text);
+    return ci ? std::optional<seize_target>(seize_target_of(*ci)) : std::nullopt;
+  }
+  // A PUBLISH's Call-Info as appearance updates; nullopt with `refused` set
+  // when the adapter answers 400 itself.
+  std::optional<std::span<appearance_update const>> updates(std::optional<std::string_view> text,
+                                                            std::optional<response>* refused = nullptr) {
+    auto const ci = call_info(text);
+    if (!ci) return std::nullopt;
+    call_info_updates& reader = readers.emplace_back();
+    std::optional<response> bad = reader.read(*ci);
+    if (refused) *refused = bad;
+    if (bad) return std::nullopt;
+    return reader.updates();
+  }
 
   effect_list const& subscribe(event_package e, std::string_view watcher, std::optional<std::uint32_t> expires = {},
                                std::optional<std::string_view> ci = {}, std::string_view line = bob) {
@@ -50,7 +69,7 @@ struct harness {
     r.line = line;
     r.watcher = watcher;
     r.expires = expires;
-    r.call_info = call_info(ci);
+    r.seize = seize_of(ci);
     last = server.on_subscribe(r);
     return last;
   }
@@ -68,7 +87,7 @@ struct harness {
     r.line = bob;
     r.subscription = id;
     r.expires = expires;
-    r.call_info = call_info(ci);
+    r.seize = seize_of(ci);
     r.event_id = event_id;
     last = server.on_subscribe(r);
     return last;
@@ -79,7 +98,13 @@ struct harness {
     r.line = line;
     r.if_match = if_match;
     r.expires = expires;
-    r.call_info = call_info(ci);
+    std::optional<response> refused;
+    r.appearances = updates(ci, &refused);
+    if (refused) {  // the stack answers what the Call-Info adapter refuses
+      last.clear();
+      last(effect{*refused});
+      return last;
+    }
     last = server.on_publish(r);
     return last;
   }
@@ -136,7 +161,7 @@ effect_list publish_dialogs(harness<Policies>& h, std::span<appearance_update co
   r.line = bob;
   r.if_match = if_match;
   r.expires = expires;
-  r.dialogs = dialogs;
+  r.appearances = dialogs;
   h.last = h.server.on_publish(r);
   return h.last;
 }

@@ -20,6 +20,7 @@
 //   show LINE                                 the line as Redis holds it
 //   stats | quit
 #include <callinfo/redis/shared_server.hpp>
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
 #include <poll.h>
@@ -118,7 +119,7 @@ bool run(shared& node, std::string const& text) {
     std::string const ci = "<" + line + ">;appearance-index=" + std::to_string(index);
     if (index != 0) {
       auto v = parse_call_info(ci);
-      if (v) r.call_info = *v;
+      if (v) r.seize = seize_target_of(*v);
     }
     st = node.on_subscribe(r, out);
   } else if (cmd == "refresh") {
@@ -140,9 +141,10 @@ bool run(shared& node, std::string const& text) {
     r.line = line;
     r.expires = expires;
     if (etag != "-") r.if_match = etag;
+    callinfo::call_info_updates reader;
     if (rest != "-" && !rest.empty()) {
       auto v = parse_call_info(rest);
-      if (v) r.call_info = *v;
+      if (v && !reader.read(*v)) r.appearances = reader.updates();
     }
     st = node.on_publish(r, out);
   } else if (cmd == "dialog") {

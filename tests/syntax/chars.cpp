@@ -68,6 +68,16 @@ TEST_CASE("RFC 3261 §25.1 token: alphanum / - . ! % * _ + ` ' ~") {
     CHECK_FALSE(d::is(c, d::cc_token));
 }
 
+TEST_CASE("model/token.hpp's is_token_char agrees with the token table on all 256 bytes") {
+  for (int b = 0; b < 256; ++b) {
+    char const c = static_cast<char>(b);
+    CHECK_MESSAGE(callinfo::is_token_char(c) == d::is(c, d::cc_token), "byte " << b);
+  }
+  CHECK(callinfo::is_token("a1-.!%*_+`'~"));
+  CHECK_FALSE(callinfo::is_token(""));
+  CHECK_FALSE(callinfo::is_token("a b"));
+}
+
 TEST_CASE("RFC 6665 §8.4 token-nodot: token without '.'") {
   check_class(d::cc_token_nodot, alphanum() | of("-!%*_+`'~"), "token-nodot");
 }

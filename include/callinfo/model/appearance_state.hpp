@@ -6,7 +6,7 @@
 // a token is one of these.
 #pragma once
 
-#include <callinfo/syntax/detail/chars.hpp>
+#include <callinfo/model/token.hpp>
 
 #include <array>
 #include <cstdint>

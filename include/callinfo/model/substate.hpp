@@ -3,7 +3,7 @@
 // presence server's NOTIFY effects and the builders.
 #pragma once
 
-#include <callinfo/syntax/detail/chars.hpp>
+#include <callinfo/model/token.hpp>
 
 #include <cstdint>
 #include <string_view>

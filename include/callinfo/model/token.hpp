@@ -1,5 +1,6 @@
 // callinfo — the RFC 3261 §25.1 token, for values the presence server keeps
-// and echoes (the Event header's id param, RFC 6665 §8.4).
+// and echoes (the Event header's id param, RFC 6665 §8.4), and ASCII
+// case-insensitive comparison (model/ and syntax/ share both).
 //
 //   token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
 //
@@ -8,9 +9,25 @@
 // layer needs nothing of syntax/.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace callinfo {
+
+namespace detail {
+constexpr char to_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// ASCII case-insensitive equality: SIP param names, event packages and the
+// substate/reason values are case-insensitive (RFC 3261 §7.3.1).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+}  // namespace detail
 
 constexpr bool is_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;

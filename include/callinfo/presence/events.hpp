@@ -13,10 +13,10 @@
 #pragma once
 
 #include <callinfo/line/line_dialogs.hpp>
+#include <callinfo/model/appearance_index.hpp>
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/ids.hpp>
 #include <callinfo/model/text_ref.hpp>
-#include <callinfo/syntax/call_info_view.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -24,6 +24,13 @@
 #include <string_view>
 
 namespace callinfo {
+
+// What a line-seize SUBSCRIBE's Call-Info asks for: the first entry's
+// appearance-index (absent when it has none). adapters/call_info.hpp's
+// seize_target_of() reads it from a parsed header.
+struct seize_target {
+  std::optional<appearance_index> index;
+};
 
 struct subscribe_request {
   event_package event = event_package::call_info;
@@ -41,7 +48,10 @@ struct subscribe_request {
   // subscription's dialog, the id the server gave in its 2xx.
   subscription_id subscription = 0;
   std::optional<std::uint32_t> expires;  // the Expires header; nullopt when absent (=> the package default)
-  std::optional<call_info_view> call_info;  // line-seize: which appearance (appearance-index)
+  // line-seize: the Call-Info's appearance (nullopt: the request had no
+  // Call-Info). Required on the initial SUBSCRIBE, a refresh and an
+  // unsubscribe (400 otherwise, as OpenSIPS and Kamailio answer).
+  std::optional<seize_target> seize;
 };
 
 // One appearance as a dialog-info body states it (RFC 7463 §5.2: a
@@ -69,6 +79,9 @@ struct appearance_update {
   // The dialog this one joins / replaces (RFC 7463 §5.2), as published.
   std::optional<dialog_ref> joined{};
   std::optional<dialog_ref> replaced{};
+  // An empty remote leaves the appearance's remote party as it was, unless
+  // the publication stated it (Call-Info `appearance-uri=""`): then it clears it.
+  bool remote_stated = false;
 };
 
 struct publish_request {
@@ -80,12 +93,12 @@ struct publish_request {
   text_ref publisher;
   text_ref source;  // as in subscribe_request
   std::optional<std::uint32_t> expires;      // nullopt => the package default
-  std::optional<call_info_view> call_info;   // the published state; required on an initial PUBLISH
-  // Event: dialog;shared (RFC 7463): the published state is the dialog-info
-  // body's appearances (`dialogs`, required on an initial PUBLISH) and
-  // call_info is not read. Both kinds of publication drive the same line.
+  // The published state, required on an initial PUBLISH: the appearances
+  // of its Call-Info (adapters/call_info.hpp) or, with Event: dialog;shared
+  // (RFC 7463), of its dialog-info body (dialog_info/parse.hpp). nullopt: the
+  // request carried none (a refresh). Both kinds drive the same line.
   event_package event = event_package::call_info;
-  std::optional<std::span<appearance_update const>> dialogs;
+  std::optional<std::span<appearance_update const>> appearances;
 };
 
 enum class dialog_side : std::uint8_t { caller, callee };

@@ -230,7 +230,7 @@ class basic_server {
       return;
     }
 
-    if (ev == event_package::dialog_shared && !r.dialogs) return reject(out, ev, 400, "Missing dialog-info body");
+    if (ev == event_package::dialog_shared && !r.appearances) return reject(out, ev, 400, "Missing dialog-info body");
     if (!has_state(r)) {
       return reject(out, ev, dialect::publish_without_call_info,
                     dialect::publish_without_call_info == 400 ? "Missing Call-Info header" : "Server Internal Error");
@@ -618,19 +618,17 @@ class basic_server {
 
   // The appearance-index a line-seize SUBSCRIBE names (0: none, or `*`).
   static std::uint32_t asked_index(subscribe_request const& r) noexcept {
-    if (!r.call_info || r.call_info->empty()) return 0;
-    auto const a = r.call_info->front().appearance();
-    return a && a->index && !a->index->is_wildcard() ? a->index->value() : 0;
+    if (!r.seize || !r.seize->index) return 0;
+    return r.seize->index->value();
   }
 
   // Which appearance a line-seize SUBSCRIBE asks for, and whether it may
   // have it.
   seize_outcome choose_seize_index(subscribe_request const& r, line_record const* rec, bool seizing) const {
-    if (!r.call_info || r.call_info->empty()) return {400, "Missing Call-Info header"};
-    auto const a = r.call_info->front().appearance();
-    if (!a || !a->index) return {400, "Missing appearance-index"};
-    if (a->index->is_wildcard()) return {400, "Bad appearance-index"};
-    std::uint32_t index = a->index->value();
+    if (!r.seize) return {400, "Missing Call-Info header"};
+    if (!r.seize->index) return {400, "Missing appearance-index"};
+    if (r.seize->index->is_wildcard()) return {400, "Bad appearance-index"};
+    std::uint32_t index = r.seize->index->value();
     if (index > limits_.max_appearances) return {400, "appearance-index out of range"};
     if (index == 0) {
       if (!dialect::zero_index_seizes_any) return {400, "Bad appearance-index"};
@@ -768,8 +766,7 @@ class basic_server {
       return reject(out, r.event, 481, "Subscription Does Not Exist", r.event_id);
     // OpenSIPS and Kamailio answer 400 to a line-seize refresh or unsubscribe
     // without Call-Info, and the seize stays.
-    if (r.event == event_package::line_seize && dialect::seize_refresh_needs_call_info &&
-        (!r.call_info || r.call_info->empty()))
+    if (r.event == event_package::line_seize && dialect::seize_refresh_needs_call_info && !r.seize)
       return reject(out, r.event, 400, "Missing Call-Info header", r.event_id);
     std::uint32_t const expires = granted_expires(r.event, r.expires);
     // The dialect's success code for every SUBSCRIBE of the package, as
@@ -795,50 +792,28 @@ class basic_server {
     void set(std::uint32_t i) noexcept { bits[i / 64] |= std::uint64_t{1} << (i % 64); }
   };
 
-  // One appearance a PUBLISH states, from its Call-Info or (dialog;shared)
-  // its dialog-info body.
+  // One appearance a PUBLISH states (its Call-Info's or its dialog-info
+  // body's appearance_update).
   struct published {
     std::uint32_t index = 1;
-    std::optional<appearance_state> state;
-    bool has_state_token = true;  // Call-Info: appearance-state was present
+    appearance_state state = appearance_state::idle;
     bool has_remote = false;
     std::string_view remote;  // unescaped
-    appearance_update const* update = nullptr;  // dialog;shared: the update it comes from
+    appearance_update const* update = nullptr;
   };
-  static bool has_state(publish_request const& r) noexcept {
-    return r.event == event_package::dialog_shared ? r.dialogs.has_value() : r.call_info.has_value();
-  }
-  // Calls f(published const&) for each appearance the request states
-  // (Call-Info `*` entries are skipped); stops at f's first refusal.
+  static bool has_state(publish_request const& r) noexcept { return r.appearances.has_value(); }
+  // Calls f(published const&) for each appearance the request states; stops
+  // at f's first refusal.
   template <class F>
   static publish_check each_published(publish_request const& r, F&& f) {
-    if (r.event == event_package::dialog_shared) {
-      for (appearance_update const& u : *r.dialogs) {
-        published p;
-        p.index = u.index;
-        p.state = u.state;
-        p.has_remote = !u.remote.empty();
-        p.remote = u.remote;
-        p.update = &u;
-        if (publish_check const c = f(p); c.code != 0) return c;
-      }
-      return {};
-    }
-    std::string remote;
-    for (call_info_entry_view const& e : *r.call_info) {
-      for (appearance_view const& a : e.appearances()) {
-        if (a.index && a.index->is_wildcard()) continue;
-        published p;
-        p.index = a.index ? a.index->value() : 1;
-        p.has_state_token = a.state_token.has_value();
-        p.state = a.state();
-        p.has_remote = a.uri.has_value();
-        if (a.uri) {
-          remote = unescape(a.uri->unquoted());
-          p.remote = remote;
-        }
-        if (publish_check const c = f(p); c.code != 0) return c;
-      }
+    for (appearance_update const& u : *r.appearances) {
+      published p;
+      p.index = u.index;
+      p.state = u.state;
+      p.has_remote = !u.remote.empty() || u.remote_stated;
+      p.remote = u.remote;
+      p.update = &u;
+      if (publish_check const c = f(p); c.code != 0) return c;
     }
     return {};
   }
@@ -855,23 +830,22 @@ class basic_server {
   // when its publisher already has a dialog there).
   publish_check check_publication(publish_request const& r, line_record const* rec, publication_id pid,
                                   index_set& named) const {
-    if (r.event == event_package::dialog_shared && !r.dialogs) return {500, "No idle appearance"};
+    if (!r.appearances) return {500, "No idle appearance"};
     static line_state const none;
     line_state const& st = rec ? rec->state : none;
     std::span<line_dialog const> const known = rec ? std::span<line_dialog const>(rec->dialogs) : std::span<line_dialog const>{};
     appearance_driver const self{driver_kind::publication, pid};
     std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
+    bool const shared = r.event == event_package::dialog_shared;
     return each_published(r, [&](published const& a) -> publish_check {
       if (a.index == 0 || a.index > max_index) return {400, "appearance-index out of range"};
-      if (!a.has_state_token) return {400, "Missing appearance-state"};
-      if (!a.state) return {400, "Unknown appearance-state"};
       if (named.test(a.index)) return {400, "Duplicate appearance-index"};
       if (a.has_remote && !remote_is_writable(a.remote)) return {400, "Bad appearance-uri"};
       named.set(a.index);
       // On a taken appearance: the publisher's own dialog already there, or
       // one that joins or replaces a dialog there.
       bool held_by_other = false, joins = false;
-      if (a.update != nullptr && *a.state != appearance_state::idle)
+      if (shared && a.state != appearance_state::idle)
         for (line_dialog const& d : known) {
           if (d.index != a.index) continue;
           if (d.owner == self) {
@@ -885,8 +859,8 @@ class basic_server {
       if (held_by_other && !joins) return {400, "Appearance in use"};
       appearance const* cur = st.find(a.index);
       if (cur && cur->driver.kind == driver_kind::dialog && !joins) return {400, "Appearance driven by a dialog"};
-      if (a.update != nullptr && *a.state == appearance_state::idle) return {};  // a release: see apply_publication()
-      if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, *a.state) == transition::refused)
+      if (shared && a.state == appearance_state::idle) return {};  // a release: see apply_publication()
+      if (lookup(dialect::transitions, cur ? cur->state : appearance_state::idle, a.state) == transition::refused)
         return {400, "Illegal appearance-state transition"};
       return {};
     });
@@ -904,12 +878,13 @@ class basic_server {
                          Out& out, bool& remote_changed) {
     appearance_driver const self{driver_kind::publication, pid};
     bool any = false;
+    bool const shared = r.event == event_package::dialog_shared;
     (void)each_published(r, [&](published const& a) -> publish_check {
-      if (a.update != nullptr && *a.state == appearance_state::idle) {
+      if (shared && a.state == appearance_state::idle) {
         any = let_go(rec, a.index, self, out) || any;
         return {};
       }
-      state_change const c = rec.state.set_state(a.index, *a.state, dialect::transitions, self, a.remote, a.has_remote);
+      state_change const c = rec.state.set_state(a.index, a.state, dialect::transitions, self, a.remote, a.has_remote);
       if (c.result == transition::applied) changed(rec, a.index, c, driver_kind::publication, out);
       // A call-info PUBLISH that idles an appearance ends whatever dialogs were known on it.
       if (c.result == transition::applied && c.to == appearance_state::idle)
@@ -976,18 +951,18 @@ class basic_server {
   // `dialogs` (line/line_dialogs.hpp), so storage, snapshots and Redis keep it.
   publish_request with_appearances(publish_request const& r, line_record const* rec, publication_id pid,
                                    std::vector<appearance_update>& resolved) const {
-    if (r.event != event_package::dialog_shared || !r.dialogs) return r;
+    if (r.event != event_package::dialog_shared || !r.appearances) return r;
     static line_state const none;
     line_state const& st = rec ? rec->state : none;
     std::span<line_dialog const> const known = rec ? std::span<line_dialog const>(rec->dialogs) : std::span<line_dialog const>{};
     appearance_driver const self{driver_kind::publication, pid};
     std::uint32_t const max_index = std::min(limits_.max_appearances, index_set::capacity - 1);
     index_set taken;
-    for (appearance_update const& u : *r.dialogs)
+    for (appearance_update const& u : *r.appearances)
       if (u.index != 0 && u.index <= max_index) taken.set(u.index);
-    resolved.reserve(r.dialogs->size());
+    resolved.reserve(r.appearances->size());
     publish_request rr = r;
-    for (appearance_update const& u : *r.dialogs) {
+    for (appearance_update const& u : *r.appearances) {
       if (u.index != 0) {
         resolved.push_back(u);
         continue;
@@ -1005,13 +980,13 @@ class basic_server {
       for (std::uint32_t i = 1; a.index == 0 && i <= max_index; ++i)
         if (!taken.test(i) && st.state_of(i) == appearance_state::idle) a.index = i;
       if (a.index == 0) {
-        rr.dialogs.reset();
+        rr.appearances.reset();
         return rr;
       }
       taken.set(a.index);
       resolved.push_back(a);
     }
-    rr.dialogs = std::span<appearance_update const>(resolved);
+    rr.appearances = std::span<appearance_update const>(resolved);
     return rr;
   }
 
@@ -1025,11 +1000,11 @@ class basic_server {
   // dialogs it states replace what it stated before (none for a Call-Info
   // body, even in a publication that began as dialog-info).
   void remember_dialogs(line_record& rec, publication_id pid, publish_request const& r) {
-    if (rec.dialogs.empty() && (r.event != event_package::dialog_shared || !r.dialogs)) return;
+    if (rec.dialogs.empty() && (r.event != event_package::dialog_shared || !r.appearances)) return;
     appearance_driver const self{driver_kind::publication, pid};
     std::erase_if(rec.dialogs, [&](line_dialog const& d) { return d.owner == self; });
-    if (r.event != event_package::dialog_shared || !r.dialogs) return;
-    for (appearance_update const& u : *r.dialogs)
+    if (r.event != event_package::dialog_shared || !r.appearances) return;
+    for (appearance_update const& u : *r.appearances)
       if (u.index != 0 && u.state != appearance_state::idle)
         rec.dialogs.push_back(known_dialog(self, u.index, u.state, u.dialog, u.identifiers));
   }

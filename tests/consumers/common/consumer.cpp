@@ -37,7 +37,7 @@ struct notify_writer {
     } else if (auto const* n = std::get_if<callinfo::notify>(&e)) {
       out->clear();
       callinfo::string_sink sink(*out);
-      expect(callinfo::write_notify_headers<callinfo::default_dialect>(*n, sink) == callinfo::build_errc::ok,
+      expect(callinfo::write_notify_headers(*n, sink) == callinfo::build_errc::ok,
              "write_notify_headers succeeds");
       ++*notifies;
     }
@@ -86,7 +86,9 @@ int main() {
 
   callinfo::publish_request pub;
   pub.line = "sip:bob@example.com";
-  pub.call_info = *ci;
+  callinfo::call_info_updates reader;
+  expect(!reader.read(*ci), "the Call-Info adapter reads the PUBLISH");
+  pub.appearances = reader.updates();
   server.on_publish(pub, writer);
   expect(responses == 2 && notifies == 2, "PUBLISH: a response and a NOTIFY to the watcher");
 

@@ -8,6 +8,8 @@
 //   RFC 6665 §8.4:  token-nodot
 #pragma once
 
+#include <callinfo/model/token.hpp>  // to_lower, iequals
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -68,19 +70,6 @@ inline constexpr std::array<std::uint16_t, 256> char_table = chars_impl::make_ta
 
 constexpr bool is(char c, std::uint16_t cls) noexcept {
   return (char_table[static_cast<unsigned char>(c)] & cls) != 0;
-}
-
-constexpr char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-// ASCII case-insensitive equality: SIP param names, event packages and the
-// substate/reason values are case-insensitive (RFC 3261 §7.3.1).
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  return true;
 }
 
 }  // namespace callinfo::detail
