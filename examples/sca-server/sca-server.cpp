@@ -74,24 +74,15 @@
 // subscription is a record whose expiry timer still runs (a line-seize then
 // frees its appearance); NOTIFYs for it are not sent, and a refresh in its
 // old dialog gets 481, so the watcher subscribes again.
-#define SU_ROOT_MAGIC_T void
-#define NTA_AGENT_MAGIC_T void
-#define NTA_LEG_MAGIC_T struct sca_leg
-#define NTA_OUTGOING_MAGIC_T struct sca_leg
-#define NTA_INCOMING_MAGIC_T struct sca_leg
-#define SU_TIMER_ARG_T struct sca_timer
-
-#include <sofia-sip/msg.h>
-#include <sofia-sip/msg_header.h>
-#include <sofia-sip/nta.h>
-#include <sofia-sip/sip.h>
-#include <sofia-sip/sip_header.h>
-#include <sofia-sip/sip_status.h>
-#include <sofia-sip/sip_tag.h>
-#include <sofia-sip/sip_util.h>
-#include <sofia-sip/su.h>
-#include <sofia-sip/su_wait.h>
-#include <sofia-sip/tport_tag.h>
+//
+// Beside this file: config.hpp (what the command line sets), log.hpp,
+// nta_glue.hpp (Sofia's magic types and callbacks), headers.hpp (the SIP
+// message helpers) and state_file.hpp (the state file's text).
+#include "config.hpp"
+#include "headers.hpp"
+#include "log.hpp"
+#include "nta_glue.hpp"
+#include "state_file.hpp"
 
 #include <callinfo/build/notify.hpp>
 #include <callinfo/build/response.hpp>
@@ -110,9 +101,6 @@
 #if SCA_SERVER_DIALOG_INFO
 #include <callinfo/dialog_info/parse.hpp>
 #endif
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -135,303 +123,12 @@
 #include <variant>
 #include <vector>
 
+using namespace sca;
+
 namespace {
 
 std::atomic<bool> stop_requested{false};
 extern "C" void on_signal(int) { stop_requested = true; }
-
-// ---- Logging: one line per event on stderr. --------------------------------
-
-// Control bytes (CR, LF of a folded header, ...) never break a log line.
-std::string one_line(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '\r') continue;
-    if (c == '\n' || c == '\t') {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-      continue;
-    }
-    out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-// One write(2) per line (stderr is unbuffered): lines of concurrent writers
-// do not interleave, and a busy server makes one system call per event.
-void log_line(std::string const& s) {
-  std::string const line = "sca-server: " + one_line(s) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);
-}
-
-// The per-message lines (each request, response, NOTIFY, timer); --quiet
-// leaves only state changes, calls, errors, start and stop.
-bool trace_messages = true;
-void trace_line(std::string const& s) {
-  if (trace_messages) log_line(s);
-}
-
-// ---- Request headers. -------------------------------------------------------
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-// The text of a header Sofia has parsed, as Sofia writes it back: Sofia
-// parses a message in place and keeps no copy of its raw text, so the field
-// is written again from the parsed parts (params as they were received).
-std::string field_text(msg_header_t const* h) {
-  char buf[8192];
-  issize_t const n = msg_header_field_e(buf, sizeof buf, h, 0);
-  if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return {};
-  return std::string(buf, static_cast<std::size_t>(n));
-}
-
-// Whether Sofia found a header named `name` it could not parse.
-bool has_bad_header(sip_t const* sip, std::string_view name) {
-  for (msg_error_t const* e = sip->sip_error; e != nullptr; e = e->er_next)
-    if (e->er_name && iequals(e->er_name, name)) return true;
-  return false;
-}
-
-std::optional<std::string> if_match_text(sip_t const* sip) {
-  if (sip->sip_if_match == nullptr) return std::nullopt;
-  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_if_match));
-}
-
-std::optional<std::string> event_text(sip_t const* sip) {
-  if (sip->sip_event == nullptr) return std::nullopt;
-  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_event));
-}
-std::optional<std::string> expires_text(sip_t const* sip) {
-  if (sip->sip_expires == nullptr) return std::nullopt;
-  return field_text(reinterpret_cast<msg_header_t const*>(sip->sip_expires));
-}
-std::optional<std::string> call_info_text(sip_t const* sip) {
-  std::optional<std::string> out;
-  for (sip_call_info_t const* c = sip->sip_call_info; c != nullptr; c = c->ci_next) {
-    std::string const v = field_text(reinterpret_cast<msg_header_t const*>(c));
-    if (out)
-      out->append(", ").append(v);
-    else
-      out.emplace(v);
-  }
-  return out;
-}
-
-// "sip:user@host" of a Sofia URL: the AOR of a line or a watcher.
-std::string aor(url_t const* u) {
-  if (u == nullptr) return {};
-  std::string s = u->url_type == url_sips ? "sips:" : "sip:";
-  if (u->url_user) s.append(u->url_user).append("@");
-  if (u->url_host) s.append(u->url_host);
-  return s;
-}
-
-std::string parse_failure(std::string_view header, callinfo::parse_error const& e) {
-  return std::string(header) + ": " + std::string(callinfo::name(e.code)) + " at offset " + std::to_string(e.offset);
-}
-
-// Allow-Events lists event types without parameters (RFC 6665 §8.4), so
-// the RFC 7463 package appears as "dialog" (served as Event: dialog;shared).
-constexpr char const* allow_subscribe_events = "Allow-Events: call-info, line-seize, dialog\r\n";
-#if SCA_SERVER_DIALOG_INFO
-constexpr char const* allow_publish_events = "Allow-Events: call-info, dialog\r\n";
-#else
-constexpr char const* allow_publish_events = "Allow-Events: call-info\r\n";
-#endif
-
-constexpr std::string_view dialog_info_type = "application/dialog-info+xml";
-
-// A SUBSCRIBE without Accept takes the package's default body type
-// (application/dialog-info+xml for RFC 4235's dialog package); with Accept,
-// one of its types (or a wildcard covering it) must be that one.
-bool accepts_dialog_info(sip_t const* sip) {
-  if (sip->sip_accept == nullptr) return true;
-  for (sip_accept_t const* a = sip->sip_accept; a != nullptr; a = a->ac_next) {
-    if (a->ac_type == nullptr) continue;
-    std::string_view const t = a->ac_type;
-    if (iequals(t, dialog_info_type) || iequals(t, "application/*") || t == "*/*") return true;
-  }
-  return false;
-}
-
-// The header block of a builder, without Content-Length (nta writes it).
-std::string without_content_length(std::string s) {
-  constexpr std::string_view cl = "Content-Length: 0\r\n";
-  if (std::size_t const at = s.find(cl); at != std::string::npos) s.erase(at, cl.size());
-  return s;
-}
-
-// Takes the Call-Info line out of a builder's header block: Sofia would
-// parse it and write one Call-Info line per entry, so it goes to the wire as
-// an "unknown" header, exactly as the builder wrote it (one line; the
-// OpenSIPS and Kamailio forms both stay as they are).
-std::string take_call_info(std::string& block) {
-  constexpr std::string_view name = "Call-Info: ";
-  std::size_t const at = block.find(name);
-  if (at == std::string::npos || (at != 0 && block[at - 1] != '\n')) return {};
-  std::size_t const end = block.find("\r\n", at);
-  if (end == std::string::npos) return {};
-  std::string line = block.substr(at, end - at);
-  block.erase(at, end + 2 - at);
-  return line;
-}
-
-// What the server did, for the line it logs at shutdown: a load run compares
-// the NOTIFYs its watchers received with notify_sent.
-struct counters {
-  std::uint64_t requests = 0;              // requests handed over by nta (not its absorbed retransmissions)
-  std::array<std::uint64_t, 7> sent{};     // responses this server sent, by class (index 1..6)
-  std::array<std::uint64_t, 7> relayed{};  // responses relayed for the proxied requests
-  std::uint64_t notify_sent = 0;           // NOTIFY transactions started
-  std::uint64_t notify_2xx = 0;            // ... answered with a 2xx
-  std::uint64_t notify_failed = 0;         // ... answered >= 300, timed out or not deliverable
-  std::uint64_t notify_not_sent = 0;       // NOTIFYs of the server with no dialog to go in (restored subscriptions)
-
-  static void count(std::array<std::uint64_t, 7>& by_class, int code) {
-    if (code >= 100 && code <= 699) ++by_class[static_cast<std::size_t>(code / 100)];
-  }
-  std::string text() const {
-    auto classes = [](std::array<std::uint64_t, 7> const& c) {
-      std::string out;
-      for (std::size_t k = 1; k <= 6; ++k) out += " " + std::to_string(k) + "xx=" + std::to_string(c[k]);
-      return out;
-    };
-    return "counters: requests " + std::to_string(requests) + " responses" + classes(sent) + " relayed" +
-           classes(relayed) + " notify-sent " + std::to_string(notify_sent) + " notify-2xx " +
-           std::to_string(notify_2xx) + " notify-failed " + std::to_string(notify_failed) + " notify-not-sent " +
-           std::to_string(notify_not_sent);
-  }
-};
-
-// "line L, column C" of an offset in a text, for the state file's errors.
-std::string position_of(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
-// The record (text line) at an offset, for an error message.
-std::string record_at(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t const end = text.find('\n', offset);
-  std::string r = one_line(text.substr(offset, end == std::string_view::npos ? std::string_view::npos : end - offset));
-  if (r.size() > 80) r = r.substr(0, 77) + "...";
-  return r.empty() ? "(the end of the file)" : "'" + r + "'";
-}
-
-// Writes FILE.tmp, flushes it to disk and renames it over FILE, so that FILE
-// is always either the old state or the new one.
-std::optional<std::string> write_atomically(std::string const& path, std::string_view text) {
-  std::string const tmp = path + ".tmp";
-  int const fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot create " + tmp + ": " + std::strerror(errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t const n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string const why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return "cannot write " + tmp + ": " + why;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string const why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return "cannot flush " + tmp + ": " + why;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string const why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return "cannot rename " + tmp + " to " + path + ": " + why;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
-// The magic of a leg: the default leg (subscription 0) or one subscription's
-// dialog; also the magic of the NOTIFYs sent in that dialog. A forwarded
-// request's transactions (server and client side) carry one with its relay
-// number.
-struct sca_leg {
-  class sca_host* host = nullptr;
-  callinfo::subscription_id subscription = 0;
-  std::uint64_t relay = 0;
-};
-
-// The argument of a timer callback.
-struct sca_timer {
-  class sca_host* host = nullptr;
-  callinfo::timer_id timer;
-};
-
-// What the Sofia callbacks call; implemented for each dialect's server.
-class sca_host {
- public:
-  virtual int request(sca_leg& leg, nta_leg_t* l, nta_incoming_t* irq, sip_t const* sip) = 0;
-  virtual void notify_answered(sca_leg& leg, nta_outgoing_t* orq, sip_t const* sip) = 0;
-  virtual void timer_fired(callinfo::timer_id t) = 0;
-  virtual void relay_answered(sca_leg& relay, nta_outgoing_t* orq, sip_t const* sip) = 0;
-  virtual void relay_cancelled(sca_leg& relay, nta_incoming_t* irq, sip_t const* sip) = 0;
-
- protected:
-  ~sca_host() = default;
-};
-
-extern "C" {
-static int leg_callback(sca_leg* magic, nta_leg_t* leg, nta_incoming_t* irq, sip_t const* sip) {
-  return magic->host->request(*magic, leg, irq, sip);
-}
-static int notify_callback(sca_leg* magic, nta_outgoing_t* orq, sip_t const* sip) {
-  magic->host->notify_answered(*magic, orq, sip);
-  return 0;
-}
-static void timer_callback(void*, su_timer_t*, sca_timer* arg) { arg->host->timer_fired(arg->timer); }
-static int relay_response_callback(sca_leg* magic, nta_outgoing_t* orq, sip_t const* sip) {
-  magic->host->relay_answered(*magic, orq, sip);
-  return 0;
-}
-static int relay_cancel_callback(sca_leg* magic, nta_incoming_t* irq, sip_t const* sip) {
-  magic->host->relay_cancelled(*magic, irq, sip);
-  return 0;
-}
-}
-
-namespace {
-
-// The dialog-driven mode's configuration: where calls go and which AORs are
-// shared lines.
-struct proxy_config {
-  unsigned port = 0;                          // the server's own port (Record-Route, Route)
-  std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
-  std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
-};
-
-// --redis HOST:PORT --node N (port 0: no Redis, the state is this server's own).
-struct shared_config {
-  std::string host;
-  int port = 0;
-  std::uint32_t node = 0;
-};
 
 template <class Policies>
 class sca_server final : public sca_host {
@@ -1423,24 +1120,6 @@ struct opensips_policies : default_policies {
 struct broadworks_policies : default_policies {
   using dialect = callinfo::broadworks_dialect;
 };
-
-// How many records of a kind ("line ", "sub ", ...) a state text holds.
-std::size_t records(std::string_view text, std::string_view kind) {
-  std::size_t n = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    if (text.substr(at, kind.size()) == kind) ++n;
-    std::size_t const end = text.find('\n', at);
-    if (end == std::string_view::npos) break;
-    at = end + 1;
-  }
-  return n;
-}
-
-std::string state_summary(std::string_view text, std::size_t calls) {
-  return std::to_string(records(text, "line ")) + " lines, " + std::to_string(records(text, "app ")) +
-         " busy appearances, " + std::to_string(records(text, "sub ")) + " subscriptions, " +
-         std::to_string(records(text, "pub ")) + " publications, " + std::to_string(calls) + " calls";
-}
 
 template <class Policies>
 int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config,
