@@ -1,0 +1,28 @@
+// sca-server — the configuration the command line gives the server: the
+// dialog-driven mode's routes and lines, and the Redis it shares state
+// through.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sca {
+
+// The dialog-driven mode's configuration: where calls go and which AORs are
+// shared lines.
+struct proxy_config {
+  unsigned port = 0;                          // the server's own port (Record-Route, Route)
+  std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
+  std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
+};
+
+// --redis HOST:PORT --node N (port 0: no Redis, the state is this server's own).
+struct shared_config {
+  std::string host;
+  int port = 0;
+  std::uint32_t node = 0;
+};
+
+}  // namespace sca
