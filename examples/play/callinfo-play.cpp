@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   try {
     scenario const s = parse_scenario(shown, in);
     switch (s.dialect) {
-      case dialect_name::default_: play<callinfo::default_policies>(s, sip); break;
+      case dialect_name::default_: play<callinfo::test_policies>(s, sip); break;
       case dialect_name::opensips: play<opensips_policies>(s, sip); break;
       case dialect_name::broadworks: play<broadworks_policies>(s, sip); break;
     }

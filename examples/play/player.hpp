@@ -12,6 +12,7 @@
 #ifdef CALLINFO_PLAY_DIALOG_INFO
 #include <callinfo/dialog_info/parse.hpp>  // pugixml: only when meson found it
 #endif
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/presence/snapshot.hpp>
 #include <callinfo/syntax/call_info.hpp>
@@ -37,6 +38,7 @@ using callinfo_examples::json_writer;
 struct subscription_info {
   std::string name, from, line;
   callinfo::event_package event = callinfo::event_package::call_info;
+  std::optional<std::string> call_info;  // line-seize: sent again with every refresh, as phones do
 };
 
 template <class Policies>
@@ -90,7 +92,7 @@ class player {
     r.line = c.line;
     r.watcher = c.from;
     r.expires = c.expires;
-    if (text) r.call_info = parse_call_info(*text);
+    if (text) r.seize = seize_of(*text);
     effect_list fx;
     server_->on_subscribe(r, fx);
     for (callinfo::effect const& e : fx.items)
@@ -100,6 +102,7 @@ class player {
         info.from = c.from;
         info.line = c.line;
         info.event = c.event;
+        info.call_info = c.call_info;
         subscriptions_[resp->subscription] = info;
         by_name_[c.name] = resp->subscription;
       }
@@ -116,6 +119,7 @@ class player {
     r.watcher = info.from;
     r.subscription = it->second;
     r.expires = c.expires;
+    if (info.event == callinfo::event_package::line_seize && info.call_info) r.seize = seize_of(*info.call_info);
     effect_list fx;
     server_->on_subscribe(r, fx);
     print(fx);
@@ -135,14 +139,26 @@ class player {
       r.if_match = c.tag;
     }
     std::optional<std::string> text = c.call_info;
-    if (text) r.call_info = parse_call_info(*text);
+    if (text) {
+      if (auto const ci = parse_call_info(*text)) {
+        // The stack's step: Call-Info into appearance updates; it answers
+        // what the adapter refuses itself.
+        if (std::optional<callinfo::response> const bad = reader_.read(*ci)) {
+          effect_list fx;
+          fx(callinfo::effect{*bad});
+          print(fx);
+          return;
+        }
+        r.appearances = reader_.updates();
+      }
+    }
 #ifdef CALLINFO_PLAY_DIALOG_INFO
     callinfo::dialog_info_document body;
     if (c.dialog_info) {
       r.event = callinfo::event_package::dialog_shared;
       if (auto const e = callinfo::parse_dialog_info(*c.dialog_info, body); !e)
         fail("dialog-info body refused: " + std::string(name(e.code)) + " at offset " + std::to_string(e.offset));
-      r.dialogs = body.appearances();
+      r.appearances = body.appearances();
     }
 #endif
     effect_list fx;
@@ -303,6 +319,11 @@ class player {
 
   static timer_key key(callinfo::timer_id t) { return timer_key{t.kind, t.id}; }
 
+  // A line-seize SUBSCRIBE's Call-Info, as the stack passes it.
+  std::optional<callinfo::seize_target> seize_of(std::string const& text) {
+    auto const ci = parse_call_info(text);
+    return ci ? std::optional<callinfo::seize_target>(callinfo::seize_target_of(*ci)) : std::nullopt;
+  }
   // Keeps the Call-Info text alive for the duration of the call.
   std::optional<callinfo::call_info_view> parse_call_info(std::string const& text) {
     texts_.push_back(text);
@@ -348,6 +369,7 @@ class player {
   std::map<callinfo::publication_id, std::string> publication_names_;
   std::map<std::string, callinfo::dialog_id> dialogs_;
   std::vector<std::string> texts_;
+  callinfo::call_info_updates reader_;
 };
 
 }  // namespace callinfo_play

@@ -229,7 +229,7 @@ template <class Policies>
 inline void player<Policies>::sip(callinfo::notify const& n) {
   std::string text;
   callinfo::string_sink sink(text);
-  auto const res = callinfo::write_notify_headers<typename Policies::dialect>(n, sink);
+  auto const res = callinfo::write_notify_headers(n, sink);
   if (!res) return build_failed("NOTIFY", res);
   auto const it = subscriptions_.find(n.subscription);
   std::string target = it != subscriptions_.end() ? it->second.from : "sip:" + std::to_string(n.subscription);

@@ -11,7 +11,7 @@ void play(scenario const& s, bool sip) {
   p.run();
 }
 
-template void play<callinfo::default_policies>(scenario const& s, bool sip);
+template void play<callinfo::test_policies>(scenario const& s, bool sip);
 template void play<opensips_policies>(scenario const& s, bool sip);
 template void play<broadworks_policies>(scenario const& s, bool sip);
 

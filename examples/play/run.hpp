@@ -10,17 +10,17 @@
 
 namespace callinfo_play {
 
-struct opensips_policies : callinfo::default_policies {
+struct opensips_policies : callinfo::test_policies {
   using dialect = callinfo::opensips_dialect;
 };
-struct broadworks_policies : callinfo::default_policies {
+struct broadworks_policies : callinfo::test_policies {
   using dialect = callinfo::broadworks_dialect;
 };
 
 template <class Policies>
 void play(scenario const& s, bool sip);
 
-extern template void play<callinfo::default_policies>(scenario const& s, bool sip);
+extern template void play<callinfo::test_policies>(scenario const& s, bool sip);
 extern template void play<opensips_policies>(scenario const& s, bool sip);
 extern template void play<broadworks_policies>(scenario const& s, bool sip);
 

@@ -26,7 +26,7 @@ extern std::atomic<bool> stop_requested;
 struct default_policies : callinfo::default_policies {
   using clock = callinfo::steady_clock;
 #if SCA_SERVER_REDIS
-  using ids = callinfo::redis::cluster_ids;  // before start(), counter_ids' numbers
+  using ids = callinfo::redis::cluster_ids;  // before start(), numbered as counter_ids; tags unguessable
 #endif
 };
 struct opensips_policies : default_policies {

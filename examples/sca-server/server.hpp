@@ -18,6 +18,7 @@
 #include "log.hpp"
 #include "nta_glue.hpp"
 
+#include <callinfo/adapters/call_info.hpp>
 #include <callinfo/presence/server.hpp>
 #if SCA_SERVER_REDIS
 #include <callinfo/redis/shared_server.hpp>
@@ -288,6 +289,7 @@ class sca_server final : public sca_host {
   callinfo::time_point next_expiry_{0};
 #endif
   counters counters_;
+  callinfo::call_info_updates call_info_reader_;  // a PUBLISH's Call-Info as appearance updates
 };
 
 }  // namespace sca

@@ -120,6 +120,7 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
     r.event = callinfo::event_package::dialog_shared;
   else
     return reply(irq, 489, "Bad Event", allow_subscribe_events);
+  if (ev->id) r.event_id = *ev->id;  // RFC 6665 §8.2.1: part of the subscription's identity
   // No body type the watcher takes: 406 (RFC 3261 §21.4.7).
   if (r.event == callinfo::event_package::dialog_shared && !accepts_dialog_info(sip))
     return reply(irq, 406, "Not Acceptable", "Accept: application/dialog-info+xml\r\n");
@@ -134,7 +135,7 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
   if (call_info) {
     auto const ci = callinfo::parse_call_info(*call_info);
     if (!ci) return bad_request(irq, parse_failure("Call-Info", ci.error()));
-    r.call_info = *ci;
+    r.seize = callinfo::seize_target_of(*ci);
   }
 
   std::string const line = aor(sip->sip_to ? sip->sip_to->a_url : nullptr);
@@ -194,7 +195,10 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
   if (call_info) {
     auto const ci = callinfo::parse_call_info(*call_info);
     if (!ci) return bad_request(irq, parse_failure("Call-Info", ci.error()));
-    r.call_info = *ci;
+    // Call-Info into appearance updates; what the adapter refuses is answered here.
+    if (std::optional<callinfo::response> const bad = call_info_reader_.read(*ci))
+      return reply(irq, bad->code, std::string(bad->reason).c_str());
+    r.appearances = call_info_reader_.updates();
   }
 #if SCA_SERVER_DIALOG_INFO
   // RFC 7463 §5.2: the state is the body's appearances; a refresh (SIP-If-Match,
@@ -213,14 +217,16 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
         log_line("bad request: " + why);
         return reply(irq, 400, "Bad Request", "Warning: 399 sca-server \"" + why + "\"\r\n");
       }
-      r.dialogs = body.appearances();
+      r.appearances = body.appearances();
       trace_line("PUBLISH dialog-info version " + std::to_string(body.version()) + ", " +
                  std::to_string(body.appearances().size()) + " appearance(s)");
     }
   }
 #endif
   std::string const line = aor(sip->sip_request->rq_url);
+  std::string const publisher = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
   r.line = line;
+  r.publisher = publisher;
   incoming in{irq, sip};
 #if SCA_SERVER_REDIS
   if (shared_) {
@@ -302,7 +308,7 @@ inline void sca_server<Policies>::apply(callinfo::notify const& n, incoming*) {
   subscription& s = *it->second;
   std::string headers;
   callinfo::string_sink sink(headers);
-  if (callinfo::build_result const b = callinfo::write_notify_headers<dialect>(n, sink); !b) {
+  if (callinfo::build_result const b = callinfo::write_notify_headers(n, sink); !b) {
     log_line("NOTIFY of subscription " + std::to_string(n.subscription) + " not built: " +
              std::string(callinfo::describe(b.code)));
     ++counters_.notify_not_sent;
