@@ -11,8 +11,8 @@
 #include "alloc_count.hpp"
 
 #include <callinfo/adapters/call_info.hpp>
-#include <callinfo/build/call_info.hpp>
-#include <callinfo/build/notify.hpp>
+#include <callinfo/write/call_info.hpp>
+#include <callinfo/write/notify.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/syntax/call_info.hpp>
 

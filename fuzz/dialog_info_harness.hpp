@@ -16,7 +16,7 @@
 
 #include "harness.hpp"
 
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #include <callinfo/dialog_info/parse.hpp>
 
 #include <algorithm>

@@ -66,7 +66,7 @@
 #include "harness.hpp"
 
 #include <callinfo/callinfo.hpp>
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 
 #include <algorithm>
 #include <array>

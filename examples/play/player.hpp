@@ -8,7 +8,7 @@
 #include "../common/json_writer.hpp"
 #include "scenario.hpp"
 
-#include <callinfo/build/error.hpp>
+#include <callinfo/write/error.hpp>
 #ifdef CALLINFO_PLAY_DIALOG_INFO
 #include <callinfo/dialog_info/parse.hpp>  // pugixml: only when meson found it
 #endif

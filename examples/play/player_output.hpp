@@ -6,9 +6,9 @@
 
 #include "player.hpp"
 
-#include <callinfo/build/notify.hpp>
-#include <callinfo/build/response.hpp>
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/write/notify.hpp>
+#include <callinfo/write/response.hpp>
+#include <callinfo/dialog_info/write.hpp>
 
 #include <cstddef>
 #include <cstdint>

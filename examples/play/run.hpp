@@ -6,7 +6,7 @@
 
 #include "scenario.hpp"
 
-#include <callinfo/presence/policies.hpp>
+#include <callinfo/policy/bundles.hpp>
 
 namespace callinfo_play {
 

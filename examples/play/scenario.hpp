@@ -4,7 +4,8 @@
 #pragma once
 
 #include <callinfo/model/appearance_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/model/substate.hpp>
 #include <callinfo/policy/limits.hpp>
 #include <callinfo/presence/events.hpp>

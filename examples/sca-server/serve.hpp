@@ -7,7 +7,7 @@
 #include "nta_glue.hpp"
 
 #include <callinfo/policy/clock.hpp>
-#include <callinfo/presence/policies.hpp>
+#include <callinfo/policy/bundles.hpp>
 #if SCA_SERVER_REDIS
 #include <callinfo/redis/cluster_ids.hpp>
 #endif

@@ -7,9 +7,9 @@
 
 #include "server.hpp"
 
-#include <callinfo/build/notify.hpp>
-#include <callinfo/build/response.hpp>
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/write/notify.hpp>
+#include <callinfo/write/response.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #if SCA_SERVER_DIALOG_INFO
 #include <callinfo/dialog_info/parse.hpp>
 #endif

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <system_error>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class errc : std::uint8_t {
   ok = 0,
@@ -67,7 +67,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 // the offset. Allocates: meant for logs and tools, not the hot path.
 inline std::string render(parse_error const& err, std::string_view input);
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 template <>
 struct std::is_error_code_enum<callinfo::errc> : std::true_type {};

@@ -9,7 +9,7 @@
 // template arguments from the braces without it.
 #pragma once
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class... F>
 struct overloaded : F... {
@@ -18,4 +18,4 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

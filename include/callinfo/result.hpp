@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class T>
 class result {
@@ -51,4 +51,4 @@ class result {
   bool ok_;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

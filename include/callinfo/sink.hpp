@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class S>
 concept sink = requires(S& s, std::string_view v) { s.append(v); };
@@ -104,4 +104,4 @@ constexpr bool equal_unfolded(std::string_view a, std::string_view b) noexcept {
 }
 }  // namespace detail
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -6,6 +6,12 @@
 #define CALLINFO_VERSION_PATCH 0
 #define CALLINFO_VERSION_STRING "0.1.0"
 
-namespace callinfo {
+// Every name lives in the inline namespace callinfo::v1: code says
+// callinfo::basic_server, the symbols say callinfo::v1::basic_server, so two
+// plugins in one process that embed different major versions link side by
+// side instead of breaking the one-definition rule. A release that breaks
+// the API or the layout of a type moves to v2.
+
+namespace callinfo::inline v1 {
 inline constexpr char const version_string[] = CALLINFO_VERSION_STRING;
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -1,6 +1,6 @@
 // write_dialog_info() allocates nothing when it writes into a fixed_sink:
 // global operator new is replaced in this binary and counted.
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #include <callinfo/sink.hpp>
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // parse_dialog_info(): RFC 4235 / RFC 7463 bodies in, appearances out;
 // round trips through write_dialog_info(); what it refuses, and where.
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #include <callinfo/dialog_info/parse.hpp>
 #include <callinfo/presence/server.hpp>
 

@@ -1,19 +1,20 @@
 // The headers that a stack includes to keep state and build messages must
 // not pull in Spirit X3 (about 1 s and 275 MB per TU with gcc 12): only the
 // parse_* headers (and the umbrella) may.
-#include <callinfo/build/call_info.hpp>
-#include <callinfo/build/error.hpp>
-#include <callinfo/build/event.hpp>
-#include <callinfo/build/notify.hpp>
-#include <callinfo/build/response.hpp>
-#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/write/call_info.hpp>
+#include <callinfo/write/error.hpp>
+#include <callinfo/write/event.hpp>
+#include <callinfo/write/notify.hpp>
+#include <callinfo/write/response.hpp>
+#include <callinfo/write/subscription_state.hpp>
 #include <callinfo/error.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/line/transitions.hpp>
 #include <callinfo/model/appearance_index.hpp>
 #include <callinfo/model/appearance_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/model/substate.hpp>
 #include <callinfo/policy/authorizer.hpp>
 #include <callinfo/policy/clock.hpp>
@@ -23,7 +24,7 @@
 #include <callinfo/policy/storage.hpp>
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
-#include <callinfo/presence/policies.hpp>
+#include <callinfo/policy/bundles.hpp>
 #include <callinfo/presence/sdp_hold.hpp>
 #include <callinfo/presence/server.hpp>
 #include <callinfo/presence/snapshot.hpp>

@@ -4,7 +4,7 @@
 // memory survives snapshot/restore.
 #include "support.hpp"
 
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #include <callinfo/presence/snapshot.hpp>
 
 #include <array>

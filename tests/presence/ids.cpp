@@ -5,6 +5,7 @@
 #include <callinfo/policy/detail/siphash.hpp>
 #include <callinfo/presence/snapshot.hpp>
 #include <callinfo/redis/cluster_ids.hpp>
+#include <callinfo/version.hpp>
 
 #include <array>
 #include <cstdint>
@@ -178,4 +179,11 @@ TEST_CASE("snapshot/restore keeps a subscription's Event id and a publication's 
   bad.replace(bad.find("2:x7"), 4, "2:x ");
   harness<> refused;
   CHECK(!restore(refused.server, bad, timers));
+}
+
+TEST_CASE("the library's names live in the inline namespace callinfo::v1") {
+  static_assert(std::is_same_v<callinfo::basic_server<>, callinfo::v1::basic_server<>>);
+  static_assert(std::is_same_v<callinfo::call_info_view, callinfo::v1::call_info_view>);
+  static_assert(std::is_same_v<callinfo::redis::cluster_ids, callinfo::v1::redis::cluster_ids>);
+  CHECK(std::string_view(callinfo::v1::version_string) == CALLINFO_VERSION_STRING);
 }

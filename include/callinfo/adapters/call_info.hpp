@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 constexpr seize_target seize_target_of(call_info_view const& ci) noexcept {
   seize_target t;
@@ -100,4 +100,4 @@ class call_info_updates {
   std::string unescaped_;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

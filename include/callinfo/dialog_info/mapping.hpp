@@ -26,7 +26,7 @@
 #include <optional>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // RFC 4235 §3.7.1 dialog states.
 enum class dialog_state : std::uint8_t { trying, proceeding, early, confirmed, terminated };
@@ -122,4 +122,4 @@ constexpr appearance_state to_appearance_state(dialog_facts const& f) noexcept {
   return appearance_state::idle;  // unreachable for a valid dialog_state (tested)
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

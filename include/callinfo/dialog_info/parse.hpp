@@ -40,7 +40,7 @@
 // server's appearance agent acts on them (line/line_dialogs.hpp).
 #pragma once
 
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 #include <callinfo/dialog_info/mapping.hpp>
 #include <callinfo/presence/events.hpp>
 
@@ -55,7 +55,7 @@
 #include <string_view>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class dialog_info_errc : std::uint8_t {
   ok = 0,
@@ -394,4 +394,4 @@ inline dialog_info_error parse_dialog_info(std::string_view body, dialog_info_do
   return {};
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

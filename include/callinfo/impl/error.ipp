@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 struct errc_text {
@@ -114,4 +114,4 @@ inline std::string render(parse_error const& err, std::string_view input) {
   return out;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -26,7 +26,7 @@
 #include <string>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // A dialog by its SIP identifiers (RFC 7463 §5.2's sa:joined-dialog /
 // sa:replaced-dialog attributes; RFC 4235 §4.1.1's call-id, local-tag,
@@ -72,4 +72,4 @@ inline line_dialog const* dialog_of(std::span<line_dialog const> dialogs, appear
   return any;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -14,7 +14,8 @@
 
 #include <callinfo/line/transitions.hpp>
 #include <callinfo/model/appearance_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -23,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class driver_kind : std::uint8_t { none, seize, publication, dialog, management };
 
@@ -164,4 +165,4 @@ class line_state {
   std::vector<appearance> busy_;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

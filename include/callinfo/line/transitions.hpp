@@ -22,7 +22,7 @@
 #include <array>
 #include <cstdint>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class transition : std::uint8_t {
   refused = 0,  // illegal: the state is left as it is
@@ -75,4 +75,4 @@ constexpr transition lookup(transition_table const& table, appearance_state from
   return table[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

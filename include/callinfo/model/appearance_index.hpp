@@ -8,7 +8,7 @@
 #include <compare>
 #include <cstdint>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 class appearance_index {
  public:
@@ -32,4 +32,4 @@ class appearance_index {
   bool wildcard_ = false;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class appearance_state : std::uint8_t { idle, seized, progressing, alerting, active, held, held_private };
 
@@ -37,4 +37,4 @@ constexpr std::optional<appearance_state> to_appearance_state(std::string_view t
   return std::nullopt;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class substate : std::uint8_t { active, pending, terminated, extension };
 
@@ -37,4 +37,4 @@ constexpr event_reason to_event_reason(std::string_view token) noexcept {
   return event_reason::extension;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

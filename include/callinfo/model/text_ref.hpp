@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 class text_ref : public std::string_view {
  public:
@@ -24,4 +24,4 @@ class text_ref : public std::string_view {
   text_ref(std::string&&) = delete;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

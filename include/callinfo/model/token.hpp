@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 constexpr char to_lower(char c) noexcept {
@@ -46,4 +46,4 @@ constexpr bool is_token(std::string_view v) noexcept {
   return true;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

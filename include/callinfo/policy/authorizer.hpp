@@ -8,13 +8,14 @@
 // answered 403 and changes nothing.
 #pragma once
 
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 
 #include <concepts>
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class request_method : std::uint8_t { subscribe, publish };
 
@@ -48,4 +49,4 @@ struct publishers_own_their_publications {
   constexpr bool authorize(request_context const& c) const noexcept { return !c.foreign_publication; }
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

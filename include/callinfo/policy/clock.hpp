@@ -5,12 +5,13 @@
 // runner use manual_clock and never wait.
 #pragma once
 
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 
 #include <chrono>
 #include <concepts>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class C>
 concept clock_policy = requires(C const& c) {
@@ -35,4 +36,4 @@ struct steady_clock {
   }
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

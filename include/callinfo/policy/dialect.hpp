@@ -29,7 +29,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class seize_scope : std::uint8_t { per_index, per_line };
 enum class notify_format : std::uint8_t { single_entry, entry_per_appearance };
@@ -87,4 +87,4 @@ concept dialect_policy = requires {
   { D::unsubscribe_reason } -> std::convertible_to<std::optional<event_reason>>;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

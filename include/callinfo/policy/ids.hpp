@@ -18,14 +18,15 @@
 // an id or a tag twice (presence/snapshot.hpp).
 #pragma once
 
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/policy/detail/siphash.hpp>
 
 #include <concepts>
 #include <cstdint>
 #include <random>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // One entity-tag as an Ids policy hands it out; secret 0: none.
 struct etag_value {
@@ -99,4 +100,4 @@ class random_ids {
   detail::siphash_key key_;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

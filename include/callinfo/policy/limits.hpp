@@ -9,7 +9,7 @@
 #include <concepts>
 #include <cstdint>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct default_limits {
   std::uint32_t max_lines = 100000;
@@ -52,4 +52,4 @@ concept limits_policy = requires(L const& l) {
   { l.line_seize_timeout_notification } -> std::convertible_to<bool>;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -8,7 +8,8 @@
 
 #include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/line/line_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 
 #include <concepts>
 #include <cstdint>
@@ -18,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct subscription {
   subscription_id id = 0;
@@ -175,4 +176,4 @@ concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscri
   s.clear();
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

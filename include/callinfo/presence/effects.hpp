@@ -9,7 +9,8 @@
 
 #include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/line/line_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/model/substate.hpp>
 #include <callinfo/overloaded.hpp>
@@ -22,7 +23,7 @@
 #include <variant>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // The final response to the request just handled.
 struct response {
@@ -109,4 +110,4 @@ struct effect_list {
   }
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -15,7 +15,8 @@
 #include <callinfo/line/line_dialogs.hpp>
 #include <callinfo/model/appearance_index.hpp>
 #include <callinfo/model/appearance_state.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/model/text_ref.hpp>
 
 #include <cstdint>
@@ -23,7 +24,7 @@
 #include <span>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // What a line-seize SUBSCRIBE's Call-Info asks for: the first entry's
 // appearance-index (absent when it has none). adapters/call_info.hpp's
@@ -149,4 +150,4 @@ struct timer_id {
   friend constexpr bool operator==(timer_id, timer_id) noexcept = default;
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

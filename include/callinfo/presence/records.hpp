@@ -30,7 +30,7 @@
 #include <string_view>
 #include <utility>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -307,4 +307,4 @@ publication const* read_publication(record_reader& in, Storage& st, time_point b
 
 }  // namespace detail
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

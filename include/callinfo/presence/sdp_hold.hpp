@@ -14,7 +14,7 @@
 
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class sdp_direction : unsigned char { sendrecv, sendonly, recvonly, inactive };
 
@@ -91,4 +91,4 @@ constexpr bool sdp_is_hold(std::string_view sdp) noexcept {
          (st.direction == sdp_direction::sendonly || st.direction == sdp_direction::inactive || st.null_address);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -33,7 +33,7 @@
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
 #include <callinfo/model/token.hpp>
-#include <callinfo/presence/policies.hpp>
+#include <callinfo/policy/bundles.hpp>
 #include <callinfo/presence/subscription_end.hpp>
 
 #include <algorithm>
@@ -46,7 +46,7 @@
 #include <string_view>
 #include <vector>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 
 template <class Policies = default_policies>
@@ -468,7 +468,7 @@ class basic_server {
 
 using server = basic_server<>;
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #include <callinfo/presence/impl/appearance_agent.ipp>
 #include <callinfo/presence/impl/lines.ipp>

@@ -29,7 +29,7 @@
 #include <string_view>
 #include <utility>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // Writes the server's whole state, with the Ids policy's counters, so ids
 // and entity-tags are never handed out twice after a restore.
@@ -124,4 +124,4 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   return restore(s, text, std::forward<Out>(out), stop);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // What basic_server::end_subscription() / on_notify_failed() did.
 enum class subscription_end : std::uint8_t {
@@ -41,4 +41,4 @@ constexpr bool notify_failure_ends_subscription(std::uint16_t status) noexcept {
   }
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

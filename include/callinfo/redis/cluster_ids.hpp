@@ -13,7 +13,8 @@
 // tags are unique across the servers and unguessable.
 #pragma once
 
-#include <callinfo/model/ids.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/policy/ids.hpp>
 
 #include <array>
@@ -21,7 +22,7 @@
 #include <cstdint>
 #include <functional>
 
-namespace callinfo::redis {
+namespace callinfo::inline v1::redis {
 
 inline constexpr unsigned node_bits = 12;
 inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;
@@ -82,4 +83,4 @@ class cluster_ids {
   callinfo::detail::siphash_key key_;
 };
 
-}  // namespace callinfo::redis
+}  // namespace callinfo::v1::redis

@@ -38,7 +38,7 @@
 #include <utility>
 #include <vector>
 
-namespace callinfo::redis {
+namespace callinfo::inline v1::redis {
 
 namespace detail {
 struct string_sink {
@@ -197,4 +197,4 @@ inline bool decode_change(std::string_view text, change_message& m) {
   return in.ok();
 }
 
-}  // namespace callinfo::redis
+}  // namespace callinfo::v1::redis

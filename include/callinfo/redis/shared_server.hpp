@@ -74,7 +74,7 @@
 #include <variant>
 #include <vector>
 
-namespace callinfo::redis {
+namespace callinfo::inline v1::redis {
 
 enum class status : std::uint8_t {
   ok,
@@ -652,4 +652,4 @@ class shared_server {
   std::vector<std::size_t> lens_;
 };
 
-}  // namespace callinfo::redis
+}  // namespace callinfo::v1::redis

@@ -8,7 +8,7 @@
 #pragma once
 
 #include <callinfo/config.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/syntax/call_info_view.hpp>
 
@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // Parses a Call-Info header value (the text after "Call-Info:").
 CALLINFO_DECL result<call_info_view> parse_call_info(std::string_view value, parse_limits const& limits = {}) noexcept;
@@ -26,7 +26,7 @@ template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<call_info_view> parse_call_info(S&&, parse_limits const& = {}) = delete;
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #ifndef CALLINFO_SEPARATE_COMPILATION
 #include <callinfo/syntax/impl/call_info.ipp>

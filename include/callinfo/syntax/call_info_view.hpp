@@ -34,7 +34,7 @@
 #include <string_view>
 #include <type_traits>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // appearance-index = 1*DIGIT / "*"; false when `v` is neither or overflows.
 constexpr bool parse_appearance_index(std::string_view v, appearance_index& out) noexcept {
@@ -264,5 +264,5 @@ void print(call_info_view const& ci, Sink& out) {
   }
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 

@@ -12,7 +12,7 @@
 
 #include <callinfo/config.hpp>
 #include <callinfo/error.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/detail/numbers.hpp>
@@ -23,7 +23,7 @@
 #include <type_traits>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct expires_view {
   std::uint32_t seconds = 0;
@@ -42,7 +42,7 @@ void print(expires_view e, Sink& out) {
   print_uint(e.seconds, out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #ifndef CALLINFO_SEPARATE_COMPILATION
 #include <callinfo/syntax/impl/delta_seconds.ipp>

@@ -8,7 +8,7 @@
 #pragma once
 
 #include <callinfo/config.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 
@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct entity_tag_view {
   std::string_view tag;
@@ -43,7 +43,7 @@ void print(entity_tag_view e, Sink& out) {
   out.append(e.tag);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #ifndef CALLINFO_SEPARATE_COMPILATION
 #include <callinfo/syntax/impl/etag.ipp>

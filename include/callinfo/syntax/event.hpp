@@ -12,8 +12,9 @@
 #pragma once
 
 #include <callinfo/config.hpp>
-#include <callinfo/limits.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/params.hpp>
@@ -26,7 +27,7 @@
 #include <type_traits>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct event_type_view {
   std::string_view text;  // the whole event-type, e.g. "dialog.winfo"
@@ -139,7 +140,7 @@ constexpr std::optional<event_package> to_event_package(event_view const& e) noe
   return std::nullopt;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #ifndef CALLINFO_SEPARATE_COMPILATION
 #include <callinfo/syntax/impl/event.ipp>

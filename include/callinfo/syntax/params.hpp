@@ -24,7 +24,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct param_view {
   std::string_view name;   // as written; compare with is()
@@ -289,4 +289,4 @@ constexpr bool params_equal(param_range a, param_range b) noexcept {
   return i == a.end() && j == b.end();
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

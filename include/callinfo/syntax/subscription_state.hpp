@@ -15,7 +15,7 @@
 #pragma once
 
 #include <callinfo/config.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/result.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/delta_seconds.hpp>
@@ -29,7 +29,7 @@
 #include <type_traits>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct subscription_state_view {
   std::string_view state_token;               // substate-value as written
@@ -64,7 +64,7 @@ void print(subscription_state_view const& s, Sink& out) {
   print_params(s.params, out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 #ifndef CALLINFO_SEPARATE_COMPILATION
 #include <callinfo/syntax/impl/subscription_state.ipp>

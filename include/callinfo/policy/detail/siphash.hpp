@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <span>
 
-namespace callinfo::detail {
+namespace callinfo::inline v1::detail {
 
 struct siphash_key {
   std::uint64_t k0 = 0, k1 = 0;
@@ -62,4 +62,4 @@ constexpr std::uint64_t siphash24(siphash_key key, std::uint64_t n) noexcept {
   return siphash24(key, std::span<std::uint8_t const>(b));
 }
 
-}  // namespace callinfo::detail
+}  // namespace callinfo::v1::detail

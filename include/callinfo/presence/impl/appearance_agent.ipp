@@ -6,7 +6,7 @@
 // this file after the class); not a header to include on its own.
 #pragma once
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class Policies>
 inline auto basic_server<Policies>::hash_shown_dialogs(line_record const& rec) noexcept -> std::uint64_t {
@@ -91,4 +91,4 @@ inline auto basic_server<Policies>::remember_call(line_record& rec, dialog_event
   if (named) rec.dialogs.push_back(known_dialog(self, index, to, {}, d.identifiers));
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -4,7 +4,7 @@
 // this file after the class); not a header to include on its own.
 #pragma once
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
@@ -124,4 +124,4 @@ inline auto basic_server<Policies>::update(std::string_view line, std::uint32_t 
   return c;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -5,7 +5,7 @@
 // this file after the class); not a header to include on its own.
 #pragma once
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
@@ -232,4 +232,4 @@ inline auto basic_server<Policies>::remove_publication(publication_id pid, Out& 
   forget_if_empty(*rec);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -6,7 +6,7 @@
 // this file after the class); not a header to include on its own.
 #pragma once
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
@@ -236,4 +236,4 @@ inline auto basic_server<Policies>::refresh(subscribe_request const& r, Out& out
   out(effect{make_notify(s->id, s->event, s->line, rec, s->seized_index)});
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

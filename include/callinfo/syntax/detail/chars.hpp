@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo::detail {
+namespace callinfo::inline v1::detail {
 
 enum char_class : std::uint16_t {
   cc_alpha = 1u << 0,
@@ -72,4 +72,4 @@ constexpr bool is(char c, std::uint16_t cls) noexcept {
   return (char_table[static_cast<unsigned char>(c)] & cls) != 0;
 }
 
-}  // namespace callinfo::detail
+}  // namespace callinfo::v1::detail

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // 1*DIGIT to a number: ok, bad_delta_seconds or delta_seconds_out_of_range.
 constexpr errc to_delta_seconds(std::string_view v, std::uint32_t& out) noexcept {
@@ -41,4 +41,4 @@ void print_uint(std::uint32_t n, Sink& out) {
   out.append(std::string_view(p, static_cast<std::size_t>(buf + sizeof buf - p)));
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

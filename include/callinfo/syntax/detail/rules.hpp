@@ -22,7 +22,7 @@
 
 #include <boost/spirit/home/x3.hpp>
 
-namespace callinfo::detail::rules {
+namespace callinfo::inline v1::detail::rules {
 
 namespace x3 = boost::spirit::x3;
 
@@ -95,4 +95,4 @@ auto const digits_def = digit_run;
 
 BOOST_SPIRIT_DEFINE(lws, token, token_nodot, qcontent, scheme, uri_body, ipv6_reference, digits)
 
-}  // namespace callinfo::detail::rules
+}  // namespace callinfo::v1::detail::rules

@@ -7,7 +7,7 @@
 #pragma once
 
 #include <callinfo/error.hpp>
-#include <callinfo/limits.hpp>
+#include <callinfo/syntax/parse_limits.hpp>
 #include <callinfo/syntax/detail/rules.hpp>
 #include <callinfo/syntax/params.hpp>
 #include <callinfo/syntax/detail/numbers.hpp>
@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo::detail {
+namespace callinfo::inline v1::detail {
 
 class scanner {
  public:
@@ -174,4 +174,4 @@ class scanner {
   parse_error error_{};
 };
 
-}  // namespace callinfo::detail
+}  // namespace callinfo::v1::detail

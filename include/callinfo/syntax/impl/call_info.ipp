@@ -4,7 +4,7 @@
 #include <callinfo/syntax/call_info.hpp>
 #include <callinfo/syntax/detail/scanner.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -77,4 +77,4 @@ CALLINFO_DECL result<call_info_view> parse_call_info(std::string_view value, par
   return s.error();  // not reached
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -4,7 +4,7 @@
 #include <callinfo/syntax/delta_seconds.hpp>
 #include <callinfo/syntax/detail/scanner.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_limits const& limits) noexcept {
   detail::scanner s(value, limits);
@@ -25,4 +25,4 @@ CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_l
   return e;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -4,7 +4,7 @@
 #include <callinfo/syntax/detail/scanner.hpp>
 #include <callinfo/syntax/etag.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 CALLINFO_DECL result<entity_tag_view> parse_sip_etag(std::string_view value, parse_limits const& limits) noexcept {
   detail::scanner s(value, limits);
@@ -19,4 +19,4 @@ CALLINFO_DECL result<entity_tag_view> parse_sip_etag(std::string_view value, par
   return e;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

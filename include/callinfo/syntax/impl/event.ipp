@@ -4,7 +4,7 @@
 #include <callinfo/syntax/detail/scanner.hpp>
 #include <callinfo/syntax/event.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -81,4 +81,4 @@ CALLINFO_DECL result<allow_events_view> parse_allow_events(std::string_view valu
   return s.error();  // not reached
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

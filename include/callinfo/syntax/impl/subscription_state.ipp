@@ -4,7 +4,7 @@
 #include <callinfo/syntax/detail/scanner.hpp>
 #include <callinfo/syntax/subscription_state.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::string_view value,
                                                                       parse_limits const& limits) noexcept {
@@ -43,4 +43,4 @@ CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::stri
   return v;
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -34,8 +34,8 @@
 // appearance_state or notify_format out of range: bad_value.
 #pragma once
 
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
 #include <callinfo/line/line_state.hpp>
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/policy/dialect.hpp>
@@ -47,7 +47,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -166,4 +166,4 @@ build_result write_line_seize_call_info(std::string_view uri, std::uint32_t inde
   return detail::finish_build(out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

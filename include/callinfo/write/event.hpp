@@ -10,15 +10,16 @@
 // event_package out of range (bad_value).
 #pragma once
 
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
-#include <callinfo/model/ids.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
+#include <callinfo/model/event_package.hpp>
+#include <callinfo/model/handles.hpp>
 #include <callinfo/sink.hpp>
 
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -48,4 +49,4 @@ build_result write_event(event_package event, Sink& out) {
   return write_event(event, std::string_view{}, out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct parse_limits {
   std::uint32_t max_value_length = 8192;  // bytes of one header value
@@ -17,4 +17,4 @@ struct parse_limits {
   std::uint32_t max_params = 64;          // params of one entry
 };
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -1,8 +1,8 @@
 // write_dialog_info(): a line as an RFC 4235 / RFC 7463 dialog-info
 // document; escaping, refusals, overflow.
-#include <callinfo/dialog_info/build.hpp>
+#include <callinfo/dialog_info/write.hpp>
 
-#include "../build/support.hpp"
+#include "../write/support.hpp"
 
 #include <doctest/doctest.h>
 

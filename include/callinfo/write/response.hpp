@@ -30,16 +30,16 @@
 // event_package out of range (bad_value).
 #pragma once
 
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
-#include <callinfo/build/event.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
+#include <callinfo/write/event.hpp>
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/sink.hpp>
 
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -129,4 +129,4 @@ build_result write_response(response const& r, Sink& out) {
   return detail::finish_build(out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

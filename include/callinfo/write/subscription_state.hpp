@@ -16,15 +16,15 @@
 // bad_value.
 #pragma once
 
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/model/substate.hpp>
 
 #include <cstdint>
 #include <optional>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 namespace detail {
 
@@ -62,4 +62,4 @@ build_result write_subscription_state(substate state, std::optional<event_reason
   return detail::finish_build(out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

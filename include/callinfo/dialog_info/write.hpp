@@ -43,8 +43,8 @@
 // fixed_sink reports overflow (see build/error.hpp).
 #pragma once
 
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
 #include <callinfo/dialog_info/mapping.hpp>
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/sink.hpp>
@@ -52,7 +52,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 inline constexpr std::string_view dialog_info_namespace = "urn:ietf:params:xml:ns:dialog-info";
 inline constexpr std::string_view sa_dialog_info_namespace = "urn:ietf:params:xml:ns:sa-dialog-info";
@@ -287,4 +287,4 @@ build_result write_dialog_info(notify const& n, Sink& out) {
   return write_dialog_info(n.line, dialog_info_options{n.version, dialog_info_state::full}, out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -24,7 +24,7 @@
 #include <callinfo/policy/limits.hpp>
 #include <callinfo/policy/storage.hpp>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 struct default_policies {
   using clock = steady_clock;
@@ -55,4 +55,4 @@ constexpr bool check_policies() {
 }
 }  // namespace detail
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

@@ -1,7 +1,7 @@
 // callinfo — what a builder reports: build_errc, build_result, the error
 // category.
 //
-// Builders (callinfo/build/*.hpp) write SIP header text into a caller's sink
+// Builders (callinfo/write/*.hpp) write SIP header text into a caller's sink
 // (RFC 3261 §7.3 header fields, RFC 6665 §8.4 Event / Subscription-State,
 // the Call-Info of the SCA event packages). They refuse any input that would
 // put a control byte (CR, LF, NUL, ...), an unbalanced quote or an early '>'
@@ -24,7 +24,7 @@
 #include <system_error>
 #include <type_traits>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 enum class build_errc : std::uint8_t {
   ok = 0,
@@ -115,7 +115,7 @@ inline std::error_code make_error_code(build_errc e) noexcept {
   return {static_cast<int>(e), build_category()};
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1
 
 template <>
 struct std::is_error_code_enum<callinfo::build_errc> : std::true_type {};

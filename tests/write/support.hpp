@@ -3,12 +3,12 @@
 // fixed_sink overflow contract at every capacity.
 #pragma once
 
-#include <callinfo/build/call_info.hpp>
-#include <callinfo/build/error.hpp>
-#include <callinfo/build/event.hpp>
-#include <callinfo/build/notify.hpp>
-#include <callinfo/build/response.hpp>
-#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/write/call_info.hpp>
+#include <callinfo/write/error.hpp>
+#include <callinfo/write/event.hpp>
+#include <callinfo/write/notify.hpp>
+#include <callinfo/write/response.hpp>
+#include <callinfo/write/subscription_state.hpp>
 #include <callinfo/sink.hpp>
 
 #include "../support/show.hpp"

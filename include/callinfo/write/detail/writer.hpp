@@ -23,7 +23,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace callinfo::detail {
+namespace callinfo::inline v1::detail {
 
 inline constexpr std::size_t max_uint_digits = 10;
 
@@ -222,4 +222,4 @@ void put_escaped(Writer& w, std::string_view content) {
   }
 }
 
-}  // namespace callinfo::detail
+}  // namespace callinfo::v1::detail

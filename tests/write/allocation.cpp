@@ -1,10 +1,10 @@
 // The builders allocate nothing when they write into a fixed_sink: global
 // operator new is replaced in this binary and counted.
-#include <callinfo/build/call_info.hpp>
-#include <callinfo/build/event.hpp>
-#include <callinfo/build/notify.hpp>
-#include <callinfo/build/response.hpp>
-#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/write/call_info.hpp>
+#include <callinfo/write/event.hpp>
+#include <callinfo/write/notify.hpp>
+#include <callinfo/write/response.hpp>
+#include <callinfo/write/subscription_state.hpp>
 #include <callinfo/sink.hpp>
 
 #include <doctest/doctest.h>

@@ -26,7 +26,7 @@
 //   NOTIFY for a line the server no longer stores).
 // - dialog;shared (RFC 7463): no Call-Info; when the effect has a line URI,
 //   `Content-Type: application/dialog-info+xml` and no Content-Length: the
-//   stack writes the body with write_dialog_info() (dialog_info/build.hpp)
+//   stack writes the body with write_dialog_info() (dialog_info/write.hpp)
 //   and its Content-Length. Without a line URI there is no body
 //   (`Content-Length: 0`).
 // - notify_options::entry_uri replaces the line's URI inside the Call-Info
@@ -35,11 +35,11 @@
 // Refused, with nothing written: see build/error.hpp and build/call_info.hpp.
 #pragma once
 
-#include <callinfo/build/call_info.hpp>
-#include <callinfo/build/detail/writer.hpp>
-#include <callinfo/build/error.hpp>
-#include <callinfo/build/event.hpp>
-#include <callinfo/build/subscription_state.hpp>
+#include <callinfo/write/call_info.hpp>
+#include <callinfo/write/detail/writer.hpp>
+#include <callinfo/write/error.hpp>
+#include <callinfo/write/event.hpp>
+#include <callinfo/write/subscription_state.hpp>
 #include <callinfo/policy/dialect.hpp>
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/sink.hpp>
@@ -48,7 +48,7 @@
 #include <optional>
 #include <string_view>
 
-namespace callinfo {
+namespace callinfo::inline v1 {
 
 // What the stack may change in a NOTIFY: the URI of the Call-Info entries.
 // (The dialect's format comes with the effect, set by the server.)
@@ -110,4 +110,4 @@ build_result write_notify_headers(notify const& n, Sink& out) {
   return write_notify_headers(n, notify_options{}, out);
 }
 
-}  // namespace callinfo
+}  // namespace callinfo::v1

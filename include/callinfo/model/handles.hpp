@@ -1,0 +1,22 @@
+// callinfo — handles shared by the line and presence layers: subscription,
+// publication and dialog ids, and the Clock policy's time line.
+//
+// The library names its subscriptions and publications with numbers it
+// hands out (through the Ids policy); the SIP stack keeps the mapping to its
+// own dialogs. Dialogs that drive appearances are named by the stack with a
+// number of its choosing (a dialog table index, a hash of Call-ID and tags).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace callinfo::inline v1 {
+
+using subscription_id = std::uint64_t;  // 0: none
+using publication_id = std::uint64_t;   // 0: none
+using dialog_id = std::uint64_t;        // 0: none
+
+// Milliseconds on the Clock policy's own time line (no epoch implied).
+using time_point = std::chrono::milliseconds;
+
+}  // namespace callinfo::v1
