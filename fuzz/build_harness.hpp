@@ -2,7 +2,7 @@
 // run_build_round_trip, plus the byte reader and the Call-Info read-back
 // check that the server harness shares.
 //
-// Included by harness.hpp (after the shared checks); include harness.hpp.
+// Builds on harness.hpp; included by fuzz_target.cpp and replay.cpp.
 //
 // The input is read as:
 //   byte 0-1  the fixed_sink's capacity (little-endian, modulo 4097)

@@ -2,7 +2,8 @@
 // presence/snapshot.hpp) and of the NOTIFY / response writers it feeds
 // (build/notify.hpp, build/response.hpp): run_server.
 //
-// Included by harness.hpp (after the shared checks); include harness.hpp.
+// Builds on harness.hpp and build_harness.hpp (the byte reader and the
+// Call-Info read-back check); included by fuzz_target.cpp and replay.cpp.
 //
 // The input is read as a configuration, then at most max_steps steps:
 //   byte 0    dialect (modulo 3: default, opensips, broadworks); 1 or 2 lines
