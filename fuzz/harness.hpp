@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -35,6 +36,15 @@ namespace callinfo::fuzz {
 inline void require(bool ok) noexcept {
   if (!ok) __builtin_trap();
 }
+
+// The `fail` of the checks shared with the unit tests (tests/support/):
+// prints which invariant broke, then traps as require() does.
+struct trap {
+  [[noreturn]] void operator()(std::string_view what) const noexcept {
+    std::fprintf(stderr, "invariant broken: %.*s\n", static_cast<int>(what.size()), what.data());
+    __builtin_trap();
+  }
+};
 
 // An exact-size heap copy, so that a read one past the end is an
 // AddressSanitizer report rather than a read of std::string's spare capacity.
