@@ -8,7 +8,9 @@
 # and optionally BOOST_INCLUDE (a directory holding boost/, when Boost is not
 # on the default include path) and WORK (a scratch directory for objects).
 #
-# For each harness H of harness.hpp it writes $OUT/callinfo_H_fuzzer,
+# For each harness H (harness.hpp, build_harness.hpp, server_harness.hpp,
+# dialog_info_harness.hpp; they include tests/support/ by relative path, so
+# the whole source tree must be there) it writes $OUT/callinfo_H_fuzzer,
 # $OUT/callinfo_H_fuzzer_seed_corpus.zip and $OUT/callinfo_H_fuzzer.dict.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,8 +1,9 @@
-// callinfo — fuzz harness of the Call-Info builders (build/call_info.hpp):
-// run_build_round_trip, plus the byte reader and the Call-Info read-back
-// check that the server harness shares.
+// callinfo — fuzz harness of the Call-Info builders (write/call_info.hpp):
+// run_build_round_trip, plus the byte reader the server harness shares. The
+// Call-Info read-back check is the one the server invariants use
+// (tests/support/read_back.hpp).
 //
-// Included by harness.hpp (after the shared checks); include harness.hpp.
+// Builds on harness.hpp; included by fuzz_target.cpp and replay.cpp.
 //
 // The input is read as:
 //   byte 0-1  the fixed_sink's capacity (little-endian, modulo 4097)
@@ -28,6 +29,7 @@
 //     (index, state, unescaped remote), then the idle wildcard.
 #pragma once
 
+#include "../tests/support/read_back.hpp"
 #include "harness.hpp"
 
 #include <callinfo/callinfo.hpp>
@@ -36,8 +38,6 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,10 +72,7 @@ class byte_reader {
   std::size_t pos_ = 0;
 };
 
-inline bool is_ctl_byte(char c) noexcept {
-  auto const u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
+using test::is_ctl_byte;
 
 // absoluteURI as the builders accept it (RFC 2396 §3 with RFC 2732's
 // brackets): scheme ":" 1*( reserved / unreserved / escaped ).
@@ -106,72 +103,6 @@ inline bool expect_safe_remote(std::string_view r) noexcept {
     if (is_ctl_byte(c) || u == 0xfe || u == 0xff) return false;
   }
   return true;
-}
-
-inline parse_limits read_back_limits() noexcept {
-  parse_limits l;
-  l.max_value_length = std::numeric_limits<std::uint32_t>::max();
-  l.max_entries = 1000;
-  l.max_params = 1000;
-  return l;
-}
-
-// `text` is a Call-Info value written for `busy` in `format` with entries
-// naming `uri`: it parses, and reads back exactly those appearances (the
-// remote only in entry_per_appearance, where a non-empty one is written),
-// then the idle wildcard, and nothing else.
-inline void check_call_info_read_back(std::string_view text, std::span<appearance const> busy, notify_format format,
-                                      std::string_view uri) {
-  for (char c : text) require(!is_ctl_byte(c));
-  exact_buffer const copy(text);
-  auto const r = parse_call_info(copy.view(), read_back_limits());
-  require(r.has_value());
-  bool const per_appearance = format == notify_format::entry_per_appearance;
-  require(r->size() == (per_appearance ? busy.size() + 1 : 1));
-  std::size_t n = 0;  // appearances read so far
-  bool wildcard = false;
-  for (call_info_entry_view const& e : *r) {
-    require(e.uri == uri);
-    std::size_t in_entry = 0;
-    for (appearance_view const& a : e.appearances()) {
-      ++in_entry;
-      require(!wildcard && a.index.has_value() && a.state_token.has_value());
-      if (n == busy.size()) {
-        require(a.index->is_wildcard() && *a.state_token == "idle" && !a.uri);
-        wildcard = true;
-        continue;
-      }
-      appearance const& want = busy[n++];
-      require(!a.index->is_wildcard() && a.index->value() == want.index);
-      require(*a.state_token == to_string(want.state) && a.state() == want.state);
-      if (per_appearance && !want.remote.empty()) {
-        require(a.uri.has_value() && a.uri->quoted());
-        std::string const got = unescape(a.uri->unquoted());
-        if (want.remote.find('<') != std::string::npos) {
-          require(got == want.remote);
-        } else {
-          require(got.size() == want.remote.size() + 2 && got.front() == '<' && got.back() == '>' &&
-                  std::string_view(got).substr(1, want.remote.size()) == want.remote);
-        }
-      } else {
-        require(!a.uri);
-      }
-    }
-    require(in_entry == (per_appearance ? 1 : busy.size() + 1));
-  }
-  require(wildcard && n == busy.size());
-}
-
-// `text` is a line-seize Call-Info value: `<uri>;appearance-index=N`.
-inline void check_line_seize_read_back(std::string_view text, std::string_view uri, std::uint32_t index) {
-  for (char c : text) require(!is_ctl_byte(c));
-  exact_buffer const copy(text);
-  auto const r = parse_call_info(copy.view(), read_back_limits());
-  require(r.has_value() && r->size() == 1);
-  call_info_entry_view const e = r->front();
-  require(e.uri == uri && e.params.size() == 1);
-  auto const a = e.appearance();
-  require(a && a->index && !a->index->is_wildcard() && a->index->value() == index && !a->state_token && !a->uri);
 }
 
 namespace build_fuzz {
@@ -281,13 +212,13 @@ inline void run_build_round_trip(std::string_view data) {
       }
     std::string const text = check_writer(
         [&](auto& out) { return write_call_info(line, f, entry_uri, out); }, capacity, expect);
-    if (!text.empty()) check_call_info_read_back(text, busy, f, uri);
+    if (!text.empty()) test::check_call_info_read_back(text, busy, f, uri, trap{});
   }
 
   build_errc const seize_expect = expect_absolute_uri(uri) ? build_errc::ok : build_errc::bad_uri;
   std::string const seize = check_writer(
       [&](auto& out) { return write_line_seize_call_info(uri, seize_index, out); }, capacity, seize_expect);
-  if (!seize.empty()) check_line_seize_read_back(seize, uri, seize_index);
+  if (!seize.empty()) test::check_line_seize_read_back(seize, uri, seize_index, trap{});
 }
 
 }  // namespace callinfo::fuzz

@@ -14,12 +14,17 @@
 //     either a limit error or exactly the failure the defaults report.
 // The same functions are driven by libFuzzer (fuzz_target.cpp) and by the
 // corpus replayer (replay.cpp), so a saved reproducer is a plain test input.
+// The harnesses of the Call-Info builders (build_harness.hpp), the presence
+// server (server_harness.hpp) and the dialog-info parser
+// (dialog_info_harness.hpp) build on this header, which includes none of
+// them: fuzz_target.cpp and replay.cpp include each one they run.
 #pragma once
 
 #include <callinfo/callinfo.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -31,6 +36,15 @@ namespace callinfo::fuzz {
 inline void require(bool ok) noexcept {
   if (!ok) __builtin_trap();
 }
+
+// The `fail` of the checks shared with the unit tests (tests/support/):
+// prints which invariant broke, then traps as require() does.
+struct trap {
+  [[noreturn]] void operator()(std::string_view what) const noexcept {
+    std::fprintf(stderr, "invariant broken: %.*s\n", static_cast<int>(what.size()), what.data());
+    __builtin_trap();
+  }
+};
 
 // An exact-size heap copy, so that a read one past the end is an
 // AddressSanitizer report rather than a read of std::string's spare capacity.
@@ -454,33 +468,5 @@ inline void run_round_trip(std::string_view in) {
       break;
   }
 }
-
-}  // namespace callinfo::fuzz
-
-// The presence server and the Call-Info builders (they use the checks above).
-#include "build_harness.hpp"
-#include "server_harness.hpp"
-
-namespace callinfo::fuzz {
-
-inline void run_server(std::string_view);
-inline void run_build_round_trip(std::string_view);
-
-struct harness {
-  std::string_view name;
-  void (*run)(std::string_view);
-};
-
-inline constexpr harness harnesses[] = {
-    {"call_info", &run_call_info},
-    {"event", &run_event},
-    {"allow_events", &run_allow_events},
-    {"subscription_state", &run_subscription_state},
-    {"expires", &run_expires},
-    {"etag", &run_etag},
-    {"round_trip", &run_round_trip},
-    {"server", &run_server},
-    {"build_round_trip", &run_build_round_trip},
-};
 
 }  // namespace callinfo::fuzz

@@ -1,4 +1,4 @@
-// callinfo — replays files through a harness of harness.hpp without libFuzzer.
+// callinfo — replays files through a fuzz harness without libFuzzer.
 //
 //   callinfo-fuzz-replay HARNESS PATH...
 //
@@ -7,7 +7,9 @@
 // needs no special case. Each input is copied into a buffer of exactly its
 // size, as libFuzzer does. Fails when no input at all was found; a violated
 // invariant traps, after the file's name has been printed.
+#include "build_harness.hpp"
 #include "harness.hpp"
+#include "server_harness.hpp"
 #ifdef CALLINFO_FUZZ_DIALOG_INFO
 #include "dialog_info_harness.hpp"  // run_dialog_info (pugixml)
 #endif
@@ -24,6 +26,27 @@
 namespace {
 
 namespace fs = std::filesystem;
+
+struct harness {
+  std::string_view name;
+  void (*run)(std::string_view);
+};
+
+// Every harness by the name meson.build and build.sh give it.
+constexpr harness harnesses[] = {
+    {"call_info", &callinfo::fuzz::run_call_info},
+    {"event", &callinfo::fuzz::run_event},
+    {"allow_events", &callinfo::fuzz::run_allow_events},
+    {"subscription_state", &callinfo::fuzz::run_subscription_state},
+    {"expires", &callinfo::fuzz::run_expires},
+    {"etag", &callinfo::fuzz::run_etag},
+    {"round_trip", &callinfo::fuzz::run_round_trip},
+    {"server", &callinfo::fuzz::run_server},
+    {"build_round_trip", &callinfo::fuzz::run_build_round_trip},
+#ifdef CALLINFO_FUZZ_DIALOG_INFO
+    {"dialog_info", &callinfo::fuzz::run_dialog_info},
+#endif
+};
 
 std::vector<fs::path> inputs_under(fs::path const& path) {
   std::vector<fs::path> files;
@@ -53,14 +76,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string_view const name = argv[1];
-  auto const* h = std::find_if(std::begin(callinfo::fuzz::harnesses), std::end(callinfo::fuzz::harnesses),
-                               [&](callinfo::fuzz::harness const& x) { return x.name == name; });
-#ifdef CALLINFO_FUZZ_DIALOG_INFO
-  static constexpr callinfo::fuzz::harness dialog_info{"dialog_info", &callinfo::fuzz::run_dialog_info};
-  if (h == std::end(callinfo::fuzz::harnesses) && name == dialog_info.name) h = &dialog_info;
-  else
-#endif
-  if (h == std::end(callinfo::fuzz::harnesses)) {
+  auto const* h =
+      std::find_if(std::begin(harnesses), std::end(harnesses), [&](harness const& x) { return x.name == name; });
+  if (h == std::end(harnesses)) {
     std::fprintf(stderr, "unknown harness '%s'\n", argv[1]);
     return 2;
   }

@@ -3,79 +3,29 @@
 // unsubscribe / PUBLISH / dialog / management / clock+timers / snapshot-
 // restore / server-ended subscriptions and failed NOTIFYs (RFC 6665
 // §4.2.2) events, well over 1 M events in all, with the invariants of
-// server.hpp checked after every step:
-//   - each live call-info or dialog;shared watcher's latest NOTIFY shows the
-//     line as it is; a dialog;shared watcher's NOTIFYs are numbered 0, 1, 2, ...
-//     (RFC 4235 §4.1), across snapshot/restore too;
-//   - at most one seizer per appearance, and it is a live line-seize subscription;
-//   - no NOTIFY to a subscription after its terminated NOTIFY, nor after a
-//     failed NOTIFY removed it (its dialog is gone);
-//   - end_subscription / on_notify_failed answer `unknown` exactly for ids
-//     that are not live, and leave no trace of a subscription they ended;
-//   - exactly one initial NOTIFY per accepted SUBSCRIBE;
-//   - a timer armed for every live subscription and publication, at its
-//     deadline, and no subscription timer left armed for a dead one;
-//   - snapshot -> restore -> the restored server answers every later event
-//     exactly as the original does.
+// server.hpp checked after every step by the checker the server fuzz harness
+// shares (tests/support/server_invariants.hpp, which lists them): among
+// them, each live watcher's latest NOTIFY shows the line as it is, at most
+// one live seizer per appearance, no NOTIFY after a terminated one or after
+// the subscription ended, exactly one initial NOTIFY per accepted
+// SUBSCRIBE, a timer at every deadline and none for a dead subscription,
+// every NOTIFY and response writable, and a restored server answering every
+// later event exactly as the original does.
 #include "support.hpp"
+
+#include "../support/server_invariants.hpp"
 
 #include <callinfo/presence/snapshot.hpp>
 
-#include <map>
+#include <array>
 #include <random>
-#include <set>
-#include <sstream>
+#include <string_view>
 
 using namespace callinfo;
 
 namespace {
 
-struct timer_key {
-  timer_kind kind;
-  std::uint64_t id;
-  friend auto operator<=>(timer_key const&, timer_key const&) = default;
-};
-
-using seen_line = std::vector<std::pair<std::uint32_t, appearance_state>>;
-
-seen_line copy(line_view const& l) {
-  seen_line v;
-  for (appearance const& a : l.busy) v.emplace_back(a.index, a.state);
-  return v;
-}
-
-// One effect as text, to compare two servers' answers.
-std::string describe(effect const& e) {
-  std::ostringstream o;
-  std::visit(
-      [&](auto const& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, response>) {
-          o << "response " << x.code << ' ' << x.reason << ' ' << x.subscription << ' '
-            << (x.expires ? int(*x.expires) : -1) << ' ' << x.etag;
-        } else if constexpr (std::is_same_v<T, notify>) {
-          o << "notify " << x.subscription << ' ' << to_string(x.state) << ' ' << (x.expires ? int(*x.expires) : -1)
-            << ' ' << x.seized_index << ' ' << x.initial << ' ' << x.version << ' ' << x.line.uri;
-          for (appearance const& a : x.line.busy) o << ' ' << a.index << to_string(a.state) << a.remote;
-        } else if constexpr (std::is_same_v<T, arm_timer>) {
-          o << "arm " << int(x.timer.kind) << ' ' << x.timer.id << ' ' << x.at.count();
-        } else if constexpr (std::is_same_v<T, cancel_timer>) {
-          o << "cancel " << int(x.timer.kind) << ' ' << x.timer.id;
-        } else {
-          o << "changed " << x.index << to_string(x.from) << to_string(x.to);
-        }
-      },
-      e);
-  return o.str();
-}
-
-// Fails the test case with a message (cheaper than a CHECK per step).
-#define EXPLORE_REQUIRE(cond, what)                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      FAIL("invariant broken at step " << step << " (seed " << seed << "): " << what); \
-    }                                                                            \
-  } while (0)
+inline constexpr std::string_view explored_lines[] = {test::bob};
 
 template <class Policies>
 struct explorer {
@@ -86,14 +36,10 @@ struct explorer {
 
   server_t server;
   std::optional<server_t> twin;  // a restored copy run in lockstep
-  std::map<timer_key, time_point> armed;
-  std::set<subscription_id> ended;
-  std::map<subscription_id, int> initial;
-  std::map<subscription_id, seen_line> seen;
+  test::server_model<server_t> model;
   std::array<subscription_id, 3> watching{};  // per subscriber: its call-info subscription
   std::array<subscription_id, 3> seizing{};   // per subscriber: its line-seize subscription
   std::array<subscription_id, 3> sharing{};   // per subscriber: its dialog;shared subscription
-  std::map<subscription_id, std::uint32_t> next_version;  // dialog;shared: the version its next NOTIFY must carry
   std::vector<appearance_update> dialogs;     // the last dialog-info PUBLISH's appearances
   std::string etag;
   std::vector<std::string> texts;
@@ -102,76 +48,21 @@ struct explorer {
 
   std::uint32_t pick(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng); }
 
-  // Runs one call on the server (and its twin), checks the answers agree,
-  // then feeds them to the stack model.
+  // Fails the test case (cheaper than a CHECK per step).
+  auto fail() {
+    return [this](std::string_view what) {
+      FAIL("invariant broken at step " << step << " (seed " << seed << "): " << what);
+    };
+  }
+
+  // Runs one call on the server (and its twin): the checker compares their
+  // answers, checks the effects and feeds them to the stack model.
   template <class Call>
-  void run(Call&& call) {
-    effect_list fx;
-    call(server, fx);
-    if (twin) {
-      effect_list tfx;
-      call(*twin, tfx);
-      auto const all = [](effect_list const& l) {
-        std::string t;
-        for (effect const& e : l.items) t += describe(e) + " | ";
-        return t;
-      };
-      EXPLORE_REQUIRE(fx.size() == tfx.size(), "restored server answered differently: " << all(fx) << " vs " << all(tfx));
-      for (std::size_t i = 0; i < fx.size(); ++i)
-        EXPLORE_REQUIRE(describe(fx.items[i]) == describe(tfx.items[i]),
-                        "restored server answered differently: " << describe(fx.items[i]) << " vs "
-                                                                 << describe(tfx.items[i]));
-    }
-    for (effect const& e : fx.items) observe(e);
+  effect_list run(Call&& call) {
+    return model.run(server, twin ? &*twin : nullptr, call, fail());
   }
 
-  void observe(effect const& e) {
-    if (auto const* n = std::get_if<notify>(&e)) {
-      EXPLORE_REQUIRE(!ended.count(n->subscription), "NOTIFY after terminated to " << n->subscription);
-      if (n->initial) EXPLORE_REQUIRE(++initial[n->subscription] == 1, "two initial NOTIFYs");
-      else EXPLORE_REQUIRE(initial.count(n->subscription), "NOTIFY before the initial one");
-      if (n->event == event_package::dialog_shared)
-        EXPLORE_REQUIRE(n->version == next_version[n->subscription]++, "dialog-info version out of sequence");
-      if (n->state == substate::terminated) ended.insert(n->subscription);
-      else if (n->event != event_package::line_seize) seen[n->subscription] = copy(n->line);
-    } else if (auto const* a = std::get_if<arm_timer>(&e)) {
-      armed[{a->timer.kind, a->timer.id}] = a->at;
-    } else if (auto const* c = std::get_if<cancel_timer>(&e)) {
-      armed.erase({c->timer.kind, c->timer.id});
-    }
-  }
-
-  void check_invariants() {
-    auto& st = server.storage();
-    line_view const line = server.line(test::bob);
-    std::size_t live = 0;
-    st.for_each_subscription([&](subscription const& s) {
-      ++live;
-      EXPLORE_REQUIRE(initial.count(s.id) && initial[s.id] == 1, "live subscription without one initial NOTIFY");
-      auto const t = armed.find({timer_kind::subscription, s.id});
-      EXPLORE_REQUIRE(t != armed.end() && t->second == s.expires_at, "live subscription without its timer");
-      if (s.event != event_package::line_seize)
-        EXPLORE_REQUIRE(seen[s.id] == copy(line), "watcher " << s.id << " has a stale view of the line");
-    });
-    for (auto const& [key, at] : armed)
-      EXPLORE_REQUIRE(key.kind != timer_kind::subscription || st.find_subscription(key.id) != nullptr,
-                      "timer left armed for ended subscription " << key.id);
-    st.for_each_publication([&](publication const& p) {
-      auto const t = armed.find({timer_kind::publication, p.id});
-      EXPLORE_REQUIRE(t != armed.end() && t->second == p.expires_at, "publication without its timer");
-    });
-    if (line_record* rec = st.find_line(test::bob)) {
-      EXPLORE_REQUIRE(rec->watchers.size() == live, "line watchers and subscriptions disagree");
-      for (appearance const& a : rec->state.busy()) {
-        if (a.driver.kind != driver_kind::seize) continue;
-        subscription const* s = st.find_subscription(a.driver.id);
-        EXPLORE_REQUIRE(s && s->event == event_package::line_seize && s->seized_index == a.index,
-                        "appearance " << a.index << " seized by a dead or foreign subscription");
-      }
-    } else {
-      EXPLORE_REQUIRE(live == 0, "subscriptions to a forgotten line");
-    }
-  }
+  void check_invariants() { model.check_state(server, twin ? &*twin : nullptr, explored_lines, fail()); }
 
   std::optional<call_info_view> keep(std::string text) {
     texts.push_back(std::move(text));
@@ -194,13 +85,9 @@ struct explorer {
     // mostly with it, sometimes without.
     if (pkg == event_package::line_seize && (!in_dialog || pick(4) != 0))
       r.seize = seize_target_of(*keep("<sip:bob@example.com>;appearance-index=" + std::to_string(pick(4))));
-    subscription_id granted = 0;
-    run([&](server_t& s, effect_list& fx) {
-      s.on_subscribe(r, fx);
-      for (effect const& e2 : fx.items)
-        if (auto const* resp = std::get_if<response>(&e2); resp && resp->code < 300) granted = resp->subscription;
-    });
-    if (!in_dialog && granted != 0) slot = granted;
+    effect_list const fx = run([&](server_t& s, effect_list& out) { s.on_subscribe(r, out); });
+    response const& resp = model.check_subscribe(r, fx, fail());
+    if (!in_dialog && resp.code < 300 && resp.subscription != 0) slot = resp.subscription;
   }
 
   void publish() {
@@ -228,12 +115,9 @@ struct explorer {
       if (reader.read(*keep(ci))) FAIL("the adapter refused " << ci);  // every state here is an SCA state
       r.appearances = reader.updates();
     }
-    run([&](server_t& s, effect_list& fx) {
-      s.on_publish(r, fx);
-      for (effect const& e2 : fx.items)
-        if (auto const* resp = std::get_if<response>(&e2); resp && resp->code == 200 && !resp->etag.empty())
-          etag = std::string(resp->etag);
-    });
+    effect_list const fx = run([&](server_t& s, effect_list& out) { s.on_publish(r, out); });
+    response const& resp = model.check_publish(fx, fail());
+    if (resp.code == 200 && !resp.etag.empty()) etag = std::string(resp.etag);
   }
 
   void dialog() {
@@ -272,51 +156,26 @@ struct explorer {
     auto const reason = reasons[pick(std::size(reasons))];
     std::uint32_t const what = pick(8);
     if (what == 0) {
-      std::size_t n = 0;
-      run([&](server_t& s, effect_list& fx) {
-        std::size_t const k = s.end_all_subscriptions(reason, fx);
-        if (&s == &server) n = k;
-      });
-      std::size_t left = 0;
-      server.storage().for_each_subscription([&](subscription const&) { ++left; });
-      EXPLORE_REQUIRE(left == 0, "end_all_subscriptions left " << left << " after ending " << n);
+      run([&](server_t& s, effect_list& fx) { s.end_all_subscriptions(reason, fx); });
+      model.check_end_all(server, fail());
       return;
     }
     subscription_end got = subscription_end::kept;
     bool const failed = what >= 4;
     std::uint16_t const status = statuses[pick(std::size(statuses))];
-    run([&](server_t& s, effect_list& fx) {
-      subscription_end const r = failed ? s.on_notify_failed(id, status, fx) : s.end_subscription(id, reason, fx);
-      if (&s != &server) return;
-      got = r;
-      if (failed && r == subscription_end::ended)
-        for (effect const& e : fx.items)
-          if (auto const* n = std::get_if<notify>(&e))
-            EXPLORE_REQUIRE(n->subscription != id, "NOTIFY to " << id << " whose NOTIFY failed with " << status);
+    effect_list const fx = run([&](server_t& s, effect_list& out) {
+      subscription_end const r = failed ? s.on_notify_failed(id, status, out) : s.end_subscription(id, reason, out);
+      if (&s == &server) got = r;
     });
-    EXPLORE_REQUIRE((got == subscription_end::unknown) == !live, "unknown for a live id, or not for a dead one");
-    if (live && failed)
-      EXPLORE_REQUIRE((got == subscription_end::ended) == notify_failure_ends_subscription(status),
-                      "status " << status << " answered wrongly");
-    if (got == subscription_end::ended) {
-      EXPLORE_REQUIRE(server.storage().find_subscription(id) == nullptr, "ended subscription " << id << " still stored");
-      ended.insert(id);  // its dialog is gone: any later NOTIFY to it is a bug
-    }
+    model.check_end(server, id, live, failed ? std::optional<std::uint16_t>(status) : std::nullopt, got, fx, fail());
   }
 
   void advance() {
     auto const by = std::chrono::seconds(1 + pick(20));
     server.clock().advance(by);
     if (twin) twin->clock().advance(by);
-    for (;;) {
-      auto due = armed.end();
-      for (auto it = armed.begin(); it != armed.end(); ++it)
-        if (it->second <= server.clock().now() && (due == armed.end() || it->second < due->second)) due = it;
-      if (due == armed.end()) break;
-      timer_id const t{due->first.kind, due->first.id};
-      armed.erase(due);
-      run([&](server_t& s, effect_list& fx) { s.on_timer(t, fx); });
-    }
+    while (std::optional<timer_id> const t = model.take_due(server.clock().now()))
+      run([&](server_t& s, effect_list& fx) { s.on_timer(*t, fx); });
   }
 
   void restart() {
@@ -326,17 +185,8 @@ struct explorer {
     twin.emplace();
     twin->clock().set(server.clock().now());
     effect_list timers;
-    EXPLORE_REQUIRE(restore(*twin, text, timers), "restore failed on a snapshot");
-    // The restored server asks for the timers the stack already has armed.
-    for (effect const& e : timers.items) {
-      auto const& a = std::get<arm_timer>(e);
-      auto const it = armed.find(timer_key{a.timer.kind, a.timer.id});
-      EXPLORE_REQUIRE(it != armed.end() && it->second == a.at, "restore armed a timer the original did not have");
-    }
-    std::string again;
-    string_sink out2(again);
-    snapshot(*twin, out2);
-    EXPLORE_REQUIRE(again.size() == text.size(), "snapshot of the restored server differs");
+    bool const restored = restore(*twin, text, timers);
+    model.check_restore(server, *twin, text, restored, timers, fail());
   }
 
   void walk(std::uint64_t events) {
@@ -344,14 +194,10 @@ struct explorer {
       if (step % 64 == 0) {  // start afresh now and then: many short walks
         server = server_t{};
         twin.reset();
-        armed.clear();
-        ended.clear();
-        initial.clear();
-        seen.clear();
+        model.reset();
         watching = {};
         seizing = {};
         sharing = {};
-        next_version.clear();
         etag.clear();
       }
       switch (pick(13)) {
