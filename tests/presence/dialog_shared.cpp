@@ -221,3 +221,23 @@ TEST_CASE("RFC 7463 appearance agent: no idle appearance left is 500, and nothin
   CHECK(g.reply().code == 400);
   CHECK(g.reply().reason == "Duplicate appearance-index");
 }
+
+TEST_CASE("RFC 6665 §8.2.2: Allow-Events lists what the server serves; dialog;shared off is 489") {
+  harness<> on;
+  on.subscribe(event_package::call_info, "sip:w@x");
+  CHECK(on.reply().allow_events == (package_bit(event_package::call_info) | package_bit(event_package::line_seize) |
+                                    package_bit(event_package::dialog_shared)));
+  default_limits l;
+  l.serve_dialog_shared = false;
+  harness<> off(l);
+  off.subscribe(event_package::call_info, "sip:w@x");
+  CHECK(off.reply().allow_events == (package_bit(event_package::call_info) | package_bit(event_package::line_seize)));
+  off.subscribe(event_package::dialog_shared, "sip:w2@x");
+  CHECK(off.reply().code == 489);
+  CHECK(off.reply().allow_events == (package_bit(event_package::call_info) | package_bit(event_package::line_seize)));
+  CHECK(off.server.storage().subscription_count() == 1);
+  std::vector<appearance_update> const d = {{1, appearance_state::active, "sip:carol@example.com"}};
+  off.last = publish_dialogs(off, d);
+  CHECK(off.reply().code == 489);
+  CHECK(off.line_states() == "idle");
+}

@@ -336,7 +336,7 @@ TEST_CASE("NOTIFY from the server's own effects: a SUBSCRIBE's initial NOTIFY pa
       std::string const text = response_text(*r);
       INFO("response: " << show(text));
       CHECK(text.rfind("SIP/2.0 2", 0) == 0);
-      CHECK(text.find("\r\nAllow-Events: call-info, line-seize\r\n") != std::string::npos);
+      CHECK(text.find("\r\nAllow-Events: call-info, line-seize, dialog\r\n") != std::string::npos);
     } else if (auto const* n = std::get_if<callinfo::notify>(&e)) {
       ++notifies;
       std::string const text =
@@ -361,6 +361,7 @@ TEST_CASE("response: 2xx to SUBSCRIBE carries Event, Expires and Allow-Events (a
   auto r = make_response(202, "Accepted");
   r.subscription = 1;
   r.expires = 3600u;
+  r.allow_events = callinfo::package_bit(event_package::call_info) | callinfo::package_bit(event_package::line_seize);
   CHECK(response_text(r) ==
         "SIP/2.0 202 Accepted\r\n"
         "Event: call-info\r\n"
@@ -369,8 +370,17 @@ TEST_CASE("response: 2xx to SUBSCRIBE carries Event, Expires and Allow-Events (a
   r = make_response(200, "OK", event_package::line_seize);
   r.subscription = 2;
   r.expires = 0u;
+  r.event_id = "7";
+  r.allow_events = callinfo::package_bit(event_package::call_info) | callinfo::package_bit(event_package::line_seize) |
+                   callinfo::package_bit(event_package::dialog_shared);
   CHECK(response_text(r) ==
-        "SIP/2.0 200 OK\r\nEvent: line-seize\r\nExpires: 0\r\nAllow-Events: call-info, line-seize\r\n");
+        "SIP/2.0 200 OK\r\nEvent: line-seize;id=7\r\nExpires: 0\r\nAllow-Events: call-info, line-seize, dialog\r\n");
+  // No packages: no header.
+  r.allow_events = 0;
+  CHECK(response_text(r).find("Allow-Events") == std::string::npos);
+  // An Event id that is not a token is refused, nothing written.
+  r.event_id = "7\r\nX: 1";
+  check_refused([&](auto& out) { return callinfo::write_response(r, out); }, build_errc::bad_token);
 }
 
 TEST_CASE("response: 2xx to PUBLISH carries Expires and SIP-ETag, no Allow-Events") {

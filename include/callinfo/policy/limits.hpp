@@ -31,6 +31,10 @@ struct default_limits {
   // (OpenSIPS call_info_timeout_notification / line_seize_timeout_notification).
   bool call_info_timeout_notification = true;
   bool line_seize_timeout_notification = false;
+
+  // Serve Event: dialog;shared (RFC 7463) watchers and publishers; when off,
+  // such requests get 489 and Allow-Events lists call-info, line-seize only.
+  bool serve_dialog_shared = true;
 };
 
 template <class L>
@@ -50,6 +54,7 @@ concept limits_policy = requires(L const& l) {
   { l.publish_max_expires } -> std::convertible_to<std::uint32_t>;
   { l.call_info_timeout_notification } -> std::convertible_to<bool>;
   { l.line_seize_timeout_notification } -> std::convertible_to<bool>;
+  { l.serve_dialog_shared } -> std::convertible_to<bool>;
 };
 
 }  // namespace callinfo::v1

@@ -36,6 +36,9 @@ struct response {
   std::optional<std::uint32_t> retry_after;  // Retry-After (seize conflicts in the Kamailio dialect)
   std::optional<std::uint32_t> min_expires;  // 423 Interval Too Brief: Min-Expires
   std::string_view event_id;                 // SUBSCRIBE: the Event header's id param to echo (empty: none)
+  // Allow-Events (RFC 6665 §8.2.2): the packages the server serves, on a 2xx
+  // to SUBSCRIBE and on a 489; 0: no header.
+  event_package_set allow_events = 0;
 };
 
 // What a line looks like to a NOTIFY: its URI and every busy appearance

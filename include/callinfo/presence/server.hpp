@@ -229,6 +229,26 @@ class basic_server {
     return ok_code(e) == 202 ? "Accepted" : "OK";
   }
 
+  // The packages this server serves (Allow-Events).
+  event_package_set served_packages() const noexcept {
+    return static_cast<event_package_set>(package_bit(event_package::call_info) | package_bit(event_package::line_seize) |
+                                          (limits_.serve_dialog_shared ? package_bit(event_package::dialog_shared) : 0));
+  }
+  // The 2xx to a SUBSCRIBE: the dialect's code, the subscription's id and
+  // Expires, the Event id echoed, Allow-Events.
+  response subscribe_ok(subscribe_request const& r, subscription_id id, std::uint32_t expires) const noexcept {
+    response resp = make_response(ok_code(r.event), ok_reason(r.event), r.event, id, expires);
+    resp.event_id = r.event_id;
+    resp.allow_events = served_packages();
+    return resp;
+  }
+  // 489 Bad Event for a package this server does not serve (RFC 6665 §4.2.1).
+  template <effect_sink Out>
+  void bad_event(Out& out, event_package e) const {
+    response resp = make_response(489, "Bad Event", e);
+    resp.allow_events = served_packages();
+    out(effect{resp});
+  }
   // A response echoes the SUBSCRIBE's Event id (RFC 6665 §8.2.1: the
   // response carries the request's Event header).
   static response with_event_id(response r, std::string_view id) noexcept {

@@ -7,7 +7,7 @@
 //   SIP-ETag      RFC 3903 §11.3.1 (2xx to PUBLISH)
 //   Min-Expires   RFC 3261 §20.23 (423 Interval Too Brief)
 //   Retry-After   RFC 3261 §20.33 (480 to a conflicting line-seize, Kamailio sca)
-//   Allow-Events  RFC 6665 §8.2.2 (2xx to SUBSCRIBE, as Kamailio sca sends it)
+//   Allow-Events  RFC 6665 §8.2.2 (2xx to SUBSCRIBE as Kamailio sca sends it, 489)
 //
 // write_status_line():      `SIP/2.0 <code> <reason>\r\n`
 // write_response_headers(): in this order, each ending in CRLF:
@@ -16,13 +16,11 @@
 //   SIP-ETag: <etag>                       when the effect's etag is not empty
 //   Min-Expires: N                         when set
 //   Retry-After: N                         when set
-//   Allow-Events: call-info, line-seize    on a 2xx to SUBSCRIBE
+//   Allow-Events: call-info, line-seize[, dialog]   when the effect lists packages
+//                                          (the server does on a 2xx to SUBSCRIBE and a 489)
 // write_response(): both. The stack adds Via, From, To, Call-ID, CSeq,
 // Contact and Content-Length.
 //
-// A response effect does not name its request's method: a 2xx that carries
-// a subscription id (the server sets one on every 2xx to SUBSCRIBE, never
-// on a response to PUBLISH) is taken as a 2xx to SUBSCRIBE.
 //
 // Refused, with nothing written: a status code outside 100..699
 // (bad_status_code), a reason phrase with a CTL other than HTAB
@@ -93,7 +91,17 @@ void put_response_headers(Writer& w, response const& r) {
     w.put_uint(*r.retry_after);
     w.put("\r\n");
   }
-  if (r.code >= 200 && r.code < 300 && r.subscription != 0) w.put("Allow-Events: call-info, line-seize\r\n");
+  if (r.allow_events != 0) {
+    w.put("Allow-Events: ");
+    bool first = true;
+    for (event_package e : {event_package::call_info, event_package::line_seize, event_package::dialog_shared}) {
+      if ((r.allow_events & package_bit(e)) == 0) continue;
+      if (!first) w.put(", ");
+      w.append(allow_events_name(e));
+      first = false;
+    }
+    w.put("\r\n");
+  }
 }
 
 }  // namespace detail

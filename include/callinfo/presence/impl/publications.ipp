@@ -13,6 +13,7 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
   collect_garbage();
   // dialog;shared: a dialog-info PUBLISH (RFC 7463) answers with its own package.
   auto const ev = r.event == event_package::dialog_shared ? r.event : event_package::call_info;
+  if (ev == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, ev);
   request_context ctx;
   ctx.method = request_method::publish;
   ctx.package = ev;

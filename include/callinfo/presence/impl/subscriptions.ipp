@@ -12,6 +12,7 @@ template <class Policies>
 template <effect_sink Out>
 inline auto basic_server<Policies>::on_subscribe(subscribe_request const& r, Out&& out) -> void {
   collect_garbage();
+  if (r.event == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, r.event);
   if (!r.event_id.empty() && !is_token(r.event_id)) return reject(out, r.event, 400, "Bad Event id");
   if (r.subscription != 0) return refresh(r, out);
   request_context ctx;
@@ -50,7 +51,7 @@ inline auto basic_server<Policies>::on_subscribe(subscribe_request const& r, Out
   if (expires == 0) {
     // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
     // a line-seize fetch seizes nothing.
-    out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, id, 0u), r.event_id)});
+    out(effect{subscribe_ok(r, id, 0u)});
     notify n = make_notify(id, r.event, r.line, rec, seize_index);
     n.event_id = r.event_id;
     n.state = substate::terminated;
@@ -65,7 +66,7 @@ inline auto basic_server<Policies>::on_subscribe(subscribe_request const& r, Out
       subscription{id, r.event, std::string(r.line), std::string(r.watcher), deadline(expires), seize_index, 0,
                    std::string(r.event_id)});
   rec->watchers.push_back(id);
-  out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, id, expires), r.event_id)});
+  out(effect{subscribe_ok(r, id, expires)});
   out(effect{arm_timer{{timer_kind::subscription, id}, sub.expires_at}});
 
   if (r.event == event_package::line_seize) {
@@ -224,13 +225,13 @@ inline auto basic_server<Policies>::refresh(subscribe_request const& r, Out& out
   // The dialect's success code for every SUBSCRIBE of the package, as
   // Kamailio sca answers refreshes and unsubscribes too.
   if (expires == 0) {  // unsubscribe: 2xx, then the final NOTIFY
-    out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, 0u), r.event_id)});
+    out(effect{subscribe_ok(r, s->id, 0u)});
     end_subscription(*s, dialect::unsubscribe_reason, true, true, out);
     return;
   }
   if (expires < limits_.min_expires) return too_brief(out, r.event, r.event_id);
   s->expires_at = deadline(expires);
-  out(effect{with_event_id(make_response(ok_code(r.event), ok_reason(r.event), r.event, s->id, expires), r.event_id)});
+  out(effect{subscribe_ok(r, s->id, expires)});
   out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
   line_record* rec = storage_.find_line(s->line);
   out(effect{make_notify(s->id, s->event, s->line, rec, s->seized_index)});
