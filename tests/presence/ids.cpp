@@ -7,6 +7,8 @@
 #include <callinfo/redis/cluster_ids.hpp>
 #include <callinfo/version.hpp>
 
+#include "../support/allocation_counter.hpp"
+
 #include <array>
 #include <cstdint>
 #include <set>
@@ -186,4 +188,34 @@ TEST_CASE("the library's names live in the inline namespace callinfo::v1") {
   static_assert(std::is_same_v<callinfo::call_info_view, callinfo::v1::call_info_view>);
   static_assert(std::is_same_v<callinfo::redis::cluster_ids, callinfo::v1::redis::cluster_ids>);
   CHECK(std::string_view(callinfo::v1::version_string) == CALLINFO_VERSION_STRING);
+}
+
+TEST_CASE("a PUBLISH modify with unguessable tags allocates nothing once warm") {
+  harness<random_policies> h;
+  h.publish("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  std::string etag(h.reply().etag);
+  auto const active = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=active");
+  auto const held = h.call_info("<sip:bob@example.com>;appearance-index=1;appearance-state=held");
+  call_info_updates reader;
+  struct null_sink {
+    std::string_view* tag;
+    void operator()(effect const& e) const {
+      if (auto const* r = std::get_if<response>(&e)) *tag = r->etag;
+    }
+  };
+  std::size_t before = 0, longest = 0;
+  for (int i = 0; i < 128; ++i) {
+    if (i == 48) before = callinfo_test_support::allocations.load();  // warm: serials of 2 digits from 36 on
+    REQUIRE(!reader.read(i % 2 ? *active : *held));
+    publish_request r;
+    r.line = bob;
+    r.if_match = etag;
+    r.appearances = reader.updates();
+    std::string_view tag;
+    h.server.on_publish(r, null_sink{&tag});
+    longest = std::max(longest, tag.size());
+    etag.assign(tag);
+  }
+  CHECK(longest > 15);  // <serial>.<secret>: past the small-string buffer
+  CHECK(callinfo_test_support::allocations.load() == before);
 }

@@ -10,8 +10,10 @@
 
 #include <doctest/doctest.h>
 
+#include "allocation_counter.hpp"
+
 namespace {
-std::atomic<std::size_t> allocations{0};
+using callinfo_test_support::allocations;
 
 void* counted_alloc(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);

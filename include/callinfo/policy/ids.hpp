@@ -3,8 +3,8 @@
 // An entity-tag (RFC 3903 §4) is all a publisher shows to modify or remove
 // its publication, so it must not be guessable: RFC 3903 §13 asks for
 // tags an attacker cannot predict. The server writes an etag_value as
-// `<serial>` or `<serial>.<secret>` in base 36: the serial keeps tags unique,
-// the secret keeps them unguessable.
+// `<serial>` or `<serial>.<secret>` (serial in base 36, secret in base 32):
+// the serial keeps tags unique, the secret keeps them unguessable.
 //
 //   random_ids   the default: counters for subscription and publication ids
 //                (the stack's own handles, never on the wire), and every

@@ -116,16 +116,17 @@ class map_storage {
     by_etag_.emplace(p.etag, p.id);
     return publications_.emplace(p.id, std::move(p)).first->second;
   }
-  // Re-keys the publication's index entry in place (the node is reused:
-  // a modify allocates nothing).
-  void set_etag(publication& p, std::string etag) {
+  // Re-keys the publication's index entry in place (the node and both
+  // strings' capacity are reused: a modify allocates nothing once its tags
+  // stop growing).
+  void set_etag(publication& p, std::string_view etag) {
     auto node = by_etag_.extract(p.etag);
-    p.etag = std::move(etag);
+    p.etag.assign(etag);
     if (node.empty()) {
       by_etag_.emplace(p.etag, p.id);
       return;
     }
-    node.key() = p.etag;
+    node.key().assign(etag);
     by_etag_.insert(std::move(node));
   }
   void erase_publication(publication_id id) {
@@ -170,7 +171,7 @@ concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscri
   { s.find_publication(v) } -> std::same_as<publication*>;
   { s.find_publication(id) } -> std::same_as<publication*>;
   { s.add_publication(publication{}) } -> std::same_as<publication&>;
-  s.set_etag(p, std::string{});
+  s.set_etag(p, std::string_view{});
   s.erase_publication(id);
   { cs.publication_count() } -> std::convertible_to<std::size_t>;
   s.clear();

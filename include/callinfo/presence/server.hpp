@@ -283,7 +283,12 @@ class basic_server {
     return ms <= 0 ? 0u : static_cast<std::uint32_t>((ms + 999) / 1000);
   }
 
-  std::string make_etag();
+  struct etag_text {
+    char buf[32];
+    std::uint8_t begin = sizeof buf;
+    std::string_view view() const noexcept { return {buf + begin, sizeof buf - begin}; }
+  };
+  etag_text make_etag();
 
   // The appearance-index a line-seize SUBSCRIBE names (0: none, or `*`).
   static std::uint32_t asked_index(subscribe_request const& r) noexcept {
@@ -472,7 +477,7 @@ class basic_server {
     for (std::string const& uri : garbage_)
       if (line_record* r = storage_.find_line(uri); r && r->state.idle() && r->watchers.empty()) storage_.erase_line(uri);
     garbage_.clear();
-    retired_event_ids_.clear();
+    if (!retired_event_ids_.empty()) retired_event_ids_.clear();
   }
 
   clock_type clock_{};

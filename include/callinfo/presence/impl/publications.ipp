@@ -48,7 +48,7 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
       publish_check const chk = check_publication(rr, &rec, pid, named);
       if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
     }
-    storage_.set_etag(*pub, make_etag());
+    storage_.set_etag(*pub, make_etag().view());
     pub->expires_at = deadline(expires);
     out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
@@ -76,7 +76,7 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
 
   line_record& rec = existing ? *existing : storage_.make_line(r.line);
   publication& pub = storage_.add_publication(
-      publication{pid, std::string(r.line), make_etag(), deadline(expires), std::string(r.publisher)});
+      publication{pid, std::string(r.line), std::string(make_etag().view()), deadline(expires), std::string(r.publisher)});
   out(effect{make_response(200, "OK", ev, 0, expires, pub.etag)});
   out(effect{arm_timer{{timer_kind::publication, pid}, pub.expires_at}});
   publish_state(rec, pid, rr, named, out);
@@ -84,12 +84,17 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
 }
 
 template <class Policies>
-inline auto basic_server<Policies>::make_etag() -> std::string {
-  // `<serial>` or `<serial>.<secret>` in base 36: a token (RFC 3903
-  // entity-tag), at most 13 + 1 + 13 bytes.
+inline auto basic_server<Policies>::make_etag() -> etag_text {
+  // `<serial>` (base 36) or `<serial>.<secret>` (the secret in base 32: 13
+  // digits by shifts, where base 36 takes 13 64-bit divisions): a token
+  // (RFC 3903 entity-tag), at most 13 + 1 + 13 bytes. Written into a buffer, not a
+  // std::string: storage copies it into the publication's string, whose
+  // capacity a modify reuses (a tag with a secret is longer than the
+  // small-string buffer, so a fresh string would allocate on every PUBLISH).
   etag_value const v = ids_.next_etag();
-  char buf[32];
-  char* p = buf + sizeof buf;
+  etag_text t;
+  char* const end = t.buf + sizeof t.buf;
+  char* p = end;
   auto const base36 = [&](std::uint64_t n) {
     do {
       *--p = "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36];
@@ -97,11 +102,12 @@ inline auto basic_server<Policies>::make_etag() -> std::string {
     } while (n != 0);
   };
   if (v.secret != 0) {
-    base36(v.secret);
+    for (std::uint64_t n = v.secret; n != 0; n >>= 5) *--p = "0123456789abcdefghijklmnopqrstuv"[n & 31];
     *--p = '.';
   }
   base36(v.serial);
-  return std::string(p, static_cast<std::size_t>(buf + sizeof buf - p));
+  t.begin = static_cast<std::uint8_t>(p - t.buf);
+  return t;
 }
 
 template <class Policies>
