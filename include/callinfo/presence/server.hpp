@@ -290,7 +290,7 @@ class basic_server {
   };
   etag_text make_etag();
 
-  // The appearance-index a line-seize SUBSCRIBE names (0: none, or `*`).
+  // The appearance-index a line-seize SUBSCRIBE names (0: none, or `*`), for the Authorizer.
   static std::uint32_t asked_index(subscribe_request const& r) noexcept {
     if (!r.seize || !r.seize->index) return 0;
     return r.seize->index->value();
@@ -397,11 +397,11 @@ class basic_server {
   template <class F>
   static publish_check each_published(publish_request const& r, F&& f);
 
-  // A PUBLISH's Call-Info (or dialog-info body) is the whole state its
-  // publisher sets: every appearance it names must be a known index and
-  // state, named once, and reachable by the transition table; `*` entries
-  // (the idle wildcard) are skipped. Checked in full before anything
-  // changes; `named` collects the indexes for apply_publication().
+  // A PUBLISH's appearances (from its Call-Info, where the adapter already
+  // skipped the idle wildcard and refused unknown states, or from its
+  // dialog-info body) are the whole state its publisher sets: every one must
+  // have an index in range, be named once, and be reachable by the
+  // transition table. Checked in full before anything changes; `named` collects the indexes for apply_publication().
   // A dialog;shared request that stated dialogs and comes back from
   // with_appearances() without them found no idle appearance: 500 (see there).
   // A dialog;shared dialog may take an appearance that a dialog of another
