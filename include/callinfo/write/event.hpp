@@ -27,6 +27,17 @@ constexpr bool is_known_value(event_package e) noexcept {
   return e == event_package::call_info || e == event_package::line_seize || e == event_package::dialog_shared;
 }
 
+// The Event value, checked by the caller: the package, `;id=<id>` when
+// there is one (NOTIFYs and responses echo the subscription's id).
+template <class Writer>
+void put_event(Writer& w, event_package event, std::string_view id) {
+  w.append(to_string(event));
+  if (!id.empty()) {
+    w.put(";id=");
+    w.append(id);
+  }
+}
+
 }  // namespace detail
 
 // `call-info` / `line-seize`, with `;id=` when `id` is not empty.
@@ -35,11 +46,7 @@ build_result write_event(event_package event, std::string_view id, Sink& out) {
   if (!detail::is_known_value(event)) return build_errc::bad_value;
   if (!id.empty() && !detail::is_token_value(id)) return build_errc::bad_token;
   detail::staging_writer<Sink> w(out);
-  w.append(to_string(event));
-  if (!id.empty()) {
-    w.put(";id=");
-    w.append(id);
-  }
+  detail::put_event(w, event, id);
   w.flush();
   return detail::finish_build(out);
 }

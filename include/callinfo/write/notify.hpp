@@ -80,11 +80,7 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
 
   detail::staging_writer<Sink> w(out);
   w.put("Event: ");
-  w.append(to_string(n.event));
-  if (!n.event_id.empty()) {
-    w.put(";id=");
-    w.append(n.event_id);
-  }
+  detail::put_event(w, n.event, n.event_id);
   w.put("\r\nSubscription-State: ");
   detail::put_subscription_state(w, n.state, reason, expires);
   w.put("\r\n");

@@ -65,11 +65,7 @@ void put_status_line(Writer& w, response const& r) {
 template <class Writer>
 void put_response_headers(Writer& w, response const& r) {
   w.put("Event: ");
-  w.append(to_string(r.event));
-  if (!r.event_id.empty()) {
-    w.put(";id=");
-    w.append(r.event_id);
-  }
+  put_event(w, r.event, r.event_id);
   w.put("\r\n");
   if (r.expires) {
     w.put("Expires: ");
