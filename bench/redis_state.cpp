@@ -1,4 +1,4 @@
-// callinfo benchmark — state operations through Redis (shared_server) beside
+// callinfo benchmark — state operations through Redis (redis::storage) beside
 // the in-memory server (basic_server on map_storage).
 //
 //   redis-state HOST PORT [SECONDS-PER-CASE]
@@ -18,7 +18,7 @@
 //   line reads              loading 1000 lines one call at a time, and
 //                           pipelined (resync(): 256 HMGETs per round trip)
 #include <callinfo/adapters/call_info.hpp>
-#include <callinfo/redis/shared_server.hpp>
+#include <callinfo/redis/storage.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
 #include <unistd.h>
@@ -40,7 +40,18 @@ using clock_type = std::chrono::steady_clock;
 struct policies : test_policies {
   using ids = redis::cluster_ids;
 };
-using shared = redis::shared_server<policies>;
+struct shared_policies : policies {
+  using storage = redis::storage;
+};
+using shared = basic_server<shared_policies>;
+
+// A call Redis could not serve ends the run.
+void check(shared const& s) {
+  if (s.last_storage_status() != storage_status::ok) {
+    std::fprintf(stderr, "redis-state: %s\n", std::string(to_string(s.last_storage_status())).c_str());
+    std::exit(1);
+  }
+}
 
 struct counting_sink {
   std::uint64_t effects = 0;
@@ -143,8 +154,8 @@ std::pair<double, double> threaded(unsigned threads, LineOf&& line_of) {
     pool.emplace_back([&, t] {
       redisContext* c = connect();
       {
-        shared s(c, 100 + t, opts());
-        s.start();
+        shared s(redis::storage(c, 100 + t, opts()));
+        redis::start(s);
         std::string const line = line_of(t);
         auto sub = [&](subscribe_request const& r, auto&& out) { s.on_subscribe(r, out); };
         add_watcher(line, sub);
@@ -158,10 +169,11 @@ std::pair<double, double> threaded(unsigned threads, LineOf&& line_of) {
             dialog_event d = flip(line, n++);
             d.dialog = t + 1;
             d.appearance_index = t + 1;
-            if (s.on_dialog(d, sink) != redis::status::ok) std::exit(1);
+            s.on_dialog(d, sink);
+            check(s);
           }
         ops += n;
-        conflicts += s.stats().conflicts;
+        conflicts += s.storage().stats().conflicts;
       }
       redisFree(c);
     });
@@ -187,11 +199,12 @@ int main(int argc, char** argv) {
 
   basic_server<policies> mem;
   redisContext* c = connect();
-  shared s(c, 1, opts());
-  if (s.start() != redis::status::ok) return 1;
+  shared s(redis::storage(c, 1, opts()));
+  if (redis::start(s) != storage_status::ok) return 1;
   auto mem_sub = [&](subscribe_request const& r, auto&& out) { mem.on_subscribe(r, out); };
   auto red_sub = [&](subscribe_request const& r, auto&& out) {
-    if (s.on_subscribe(r, out) != redis::status::ok) std::exit(1);
+    s.on_subscribe(r, out);
+    check(s);
   };
 
   double const m1 = rate([&](std::uint64_t i) { seize_unsubscribe(mem, mem_sub, i); }, 2);
@@ -204,7 +217,8 @@ int main(int argc, char** argv) {
   counting_sink sink;
   double const m2 = rate([&](std::uint64_t i) { mem.on_dialog(flip(line, i), sink); });
   double const r2 = rate([&](std::uint64_t i) {
-    if (s.on_dialog(flip(line, i), sink) != redis::status::ok) std::exit(1);
+    s.on_dialog(flip(line, i), sink);
+    check(s);
   });
   row("dialog change, 1 call-info watcher", m2, r2);
 
@@ -219,7 +233,8 @@ int main(int argc, char** argv) {
   // Line reads: 1000 lines each with a watcher owned by server 1.
   for (int i = 0; i < 1000; ++i) add_watcher(line_name(10000 + i), red_sub);
   double const seq = rate([&](std::uint64_t i) {
-    if (s.load(line_name(10000 + i % 1000)) != redis::status::ok) std::exit(1);
+    s.line(line_name(10000 + i % 1000));
+    check(s);
   });
   // resync() reads every line with a watcher of this server (1001 here) and
   // NOTIFYs each watcher once: lines per second = NOTIFYs per second.
@@ -227,10 +242,10 @@ int main(int argc, char** argv) {
   auto count = [&](effect const&) { ++notified; };
   auto const start = clock_type::now();
   do {
-    if (s.resync(count) != redis::status::ok) return 1;
+    if (redis::resync(s, count) != storage_status::ok) return 1;
   } while (std::chrono::duration<double>(clock_type::now() - start).count() < seconds);
   double const piped = static_cast<double>(notified) / std::chrono::duration<double>(clock_type::now() - start).count();
-  std::printf("%-52s %14s %14.0f\n", "line read, one round trip each (load)", "", seq);
+  std::printf("%-52s %14s %14.0f\n", "line read, one round trip each (line())", "", seq);
   std::printf("%-52s %14s %14.0f\n", "line read, pipelined 256 per round trip (resync)", "", piped);
   redisFree(c);
   return 0;

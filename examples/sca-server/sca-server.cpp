@@ -38,10 +38,11 @@
 // it has none, first_idle_appearance() for an incoming call and 1 for an
 // outgoing one, added to the forwarded INVITE as Call-Info.
 //
-// With --redis (built when hiredis is found), several sca-servers share
-// lines, seizes, subscriptions and publications through one Redis with
-// callinfo::redis::shared_server, each with its own --node number: every
-// request runs as a transaction on its line; NOTIFYs for subscriptions
+// With --redis, several sca-servers share lines, seizes, subscriptions and
+// publications through one Redis (the server's storage policy is
+// callinfo::redis::storage, given a connection), each with its own --node
+// number: every request runs as a transaction on its line, through the same
+// calls as without Redis; NOTIFYs for subscriptions
 // whose dialogs this server holds come back from the others' changes
 // (drained every loop step, 100 ms); expiry runs through expire_due() once
 // a second instead of one su_timer per subscription. Dialog ids carry the
@@ -85,9 +86,7 @@
 #include "nta_glue.hpp"
 #include "serve.hpp"
 
-#if SCA_SERVER_REDIS
 #include <callinfo/redis/cluster_ids.hpp>
-#endif
 
 #include <charconv>
 #include <csignal>
@@ -112,9 +111,7 @@ constexpr char const usage[] =
     "calls from or to a --line drive that line's appearances.\n"
     "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n"
     "--quiet: log state changes, calls and errors, not every message.\n"
-#if SCA_SERVER_REDIS
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
-#endif
     ;
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
@@ -166,7 +163,6 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-#if SCA_SERVER_REDIS
     if (a == "--redis" && i + 1 < argc) {
       std::string_view const v = argv[++i];
       std::size_t const colon = v.rfind(':');
@@ -189,7 +185,6 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-#endif
     if (a == "--line" && i + 1 < argc) {
       std::string_view const v = argv[++i];
       config.lines.push_back(v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1");
@@ -211,14 +206,12 @@ int main(int argc, char** argv) {
     std::cerr << "sca-server: unknown argument '" << a << "'\n" << usage;
     return 2;
   }
-#if SCA_SERVER_REDIS
   // With Redis the state lives there, shared with the other servers: a state
   // file restored into one server's cache would overwrite theirs.
   if (shared.port != 0 && !state_file.empty()) {
     std::cerr << "sca-server: --state and --redis exclude each other (Redis keeps the state)\n" << usage;
     return 2;
   }
-#endif
   if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {
     std::cerr << "sca-server: unknown dialect '" << dialect << "'\n" << usage;
     return 2;

@@ -20,13 +20,12 @@ std::atomic<bool> stop_requested{false};
 
 template <class Policies>
 int serve(su_root_t* root, std::string const& url, std::string_view dialect_name, proxy_config const& config,
-          std::string const& state_file, [[maybe_unused]] shared_config const& shared) {
+          std::string const& state_file, shared_config const& shared) {
   sca_server<Policies> server(root, url, config);
   if (!server.ok()) {
     log_line("cannot listen on " + url);
     return 1;
   }
-#if SCA_SERVER_REDIS
   if (shared.port != 0) {
     if (!server.use_redis(shared)) {
       log_line("cannot use Redis at " + shared.host + ":" + std::to_string(shared.port));
@@ -35,7 +34,6 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
     log_line("sharing state through Redis at " + shared.host + ":" + std::to_string(shared.port) + " as node " +
              std::to_string(shared.node));
   }
-#endif
   if (!state_file.empty()) {
     std::ifstream in(state_file, std::ios::binary);
     if (!in && errno == ENOENT) {

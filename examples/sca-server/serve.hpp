@@ -8,9 +8,7 @@
 
 #include <callinfo/policy/clock.hpp>
 #include <callinfo/policy/bundles.hpp>
-#if SCA_SERVER_REDIS
-#include <callinfo/redis/cluster_ids.hpp>
-#endif
+#include <callinfo/redis/storage.hpp>
 
 #include <atomic>
 #include <string>
@@ -21,13 +19,14 @@ namespace sca {
 // Set by SIGINT / SIGTERM: serve() stops.
 extern std::atomic<bool> stop_requested;
 
+// One set of policies with or without --redis: redis::storage keeps the
+// state in this process until use_redis() gives it a connection.
 // steady_clock: one time line for every process on the host, which is all
 // --redis needs here (the server listens on 127.0.0.1 only).
 struct default_policies : callinfo::default_policies {
   using clock = callinfo::steady_clock;
-#if SCA_SERVER_REDIS
+  using storage = callinfo::redis::storage;
   using ids = callinfo::redis::cluster_ids;  // before start(), numbered as counter_ids; tags unguessable
-#endif
 };
 struct opensips_policies : default_policies {
   using dialect = callinfo::opensips_dialect;

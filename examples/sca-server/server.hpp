@@ -1,5 +1,6 @@
 // sca-server — the server: sca_server<Policies> holds a
-// callinfo::basic_server (or, with --redis, a callinfo::redis::shared_server)
+// callinfo::basic_server on callinfo::redis::storage (its state in this
+// process, or with --redis shared through Redis: the same calls either way)
 // and the nta agent, legs, transactions and timers that carry its requests
 // and effects. The class is declared here with its lifecycle and request
 // dispatch; its other members are defined out of the class (and inline, as
@@ -8,7 +9,8 @@
 //                        the effects over nta
 //   server_proxy.hpp     the dialog-driven mode: the stateful proxy and the
 //                        calls on shared lines that drive on_dialog()
-//   server_redis.hpp     the state shared through Redis (--redis)
+//   server_redis.hpp     the Redis connections (--redis): other servers'
+//                        changes and the expiries
 //   server_state.hpp     the --state file's records
 // serve.cpp, the one source that includes them all, instantiates it.
 #pragma once
@@ -20,9 +22,7 @@
 
 #include <callinfo/adapters/call_info.hpp>
 #include <callinfo/presence/server.hpp>
-#if SCA_SERVER_REDIS
-#include <callinfo/redis/shared_server.hpp>
-#endif
+#include <callinfo/redis/storage.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -75,28 +75,16 @@ class sca_server final : public sca_host {
     reap();
     if (default_leg_) nta_leg_destroy(default_leg_);
     if (agent_) nta_agent_destroy(agent_);
-#if SCA_SERVER_REDIS
-    shared_.reset();
+    server_.storage() = callinfo::redis::storage();  // before its connection goes
     if (redis_sub_) redisFree(redis_sub_);
     if (redis_cmd_) redisFree(redis_cmd_);
-#endif
   }
 
   bool ok() const { return agent_ != nullptr && default_leg_ != nullptr; }
 
   // ---- Shared state through Redis (--redis): server_redis.hpp ------------
-#if SCA_SERVER_REDIS
- private:
-  struct incoming;
-
- public:
   bool use_redis(shared_config const& c);
   void poll_shared();
-  template <class Call>
-  void shared_call(incoming* in, Call&& call);
-#else
-  void poll_shared() {}
-#endif
 
   // Frees what callbacks could not free while Sofia was inside them.
   void reap() {
@@ -137,13 +125,7 @@ class sca_server final : public sca_host {
   void notify_answered(sca_leg& magic, nta_outgoing_t* orq, sip_t const* sip) override;
 
   // Whether the state is shared through Redis (--redis).
-  bool sharing() const noexcept {
-#if SCA_SERVER_REDIS
-    return shared_ != nullptr;
-#else
-    return false;
-#endif
-  }
+  bool sharing() const noexcept { return server_.storage().shared(); }
   std::size_t deactivate_all(unsigned wait_ms);
   std::size_t pending_notifies() const;
 
@@ -242,6 +224,14 @@ class sca_server final : public sca_host {
 
   std::uint32_t first_idle_appearance(std::string const& line);
 
+  // Logs why the last call into the server reached no storage (with
+  // --redis: Redis unreachable, contention, a corrupt record); a request
+  // was then answered 500 with Retry-After.
+  void storage_outcome(char const* what) const {
+    if (auto const st = server_.last_storage_status(); st != callinfo::storage_status::ok)
+      log_line(std::string("redis: ") + what + ": " + std::string(callinfo::to_string(st)));
+  }
+
   int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
     trace_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
     counters::count(counters_.sent, code);
@@ -281,13 +271,9 @@ class sca_server final : public sca_host {
   std::uint64_t last_relay_ = 0;
   std::map<std::string, call> calls_;
   callinfo::dialog_id last_dialog_ = 0;
-#if SCA_SERVER_REDIS
-  using shared_type = callinfo::redis::shared_server<Policies>;
-  std::unique_ptr<shared_type> shared_;
   redisContext* redis_cmd_ = nullptr;
   redisContext* redis_sub_ = nullptr;
   callinfo::time_point next_expiry_{0};
-#endif
   counters counters_;
   callinfo::call_info_updates call_info_reader_;  // a PUBLISH's Call-Info as appearance updates
 };

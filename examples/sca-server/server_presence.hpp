@@ -47,15 +47,13 @@ inline void sca_server<Policies>::notify_answered(sca_leg& magic, nta_outgoing_t
     // RFC 6665 §4.2.2: a NOTIFY failing with 481, a timeout (nta reports
     // 408) or another dialog-ending code ends the subscription at the
     // notifier, with no further NOTIFY; a seize it held is released and
-    // the line's watchers told. With --redis the subscription lives in the
-    // shared state and ends at its expiry.
-    if (!sharing()) {
-      auto const end = server_.on_notify_failed(id, static_cast<std::uint16_t>(status),
-                                                [&](callinfo::effect const& e) { carry_out(e, nullptr); });
-      if (end == callinfo::subscription_end::ended) {
-        log_line("subscription " + std::to_string(id) + " removed after its NOTIFY failed");
-        if (auto const gone = subscriptions_.find(id); gone != subscriptions_.end()) gone->second->terminated = true;
-      }
+    // the line's watchers told.
+    auto const end = server_.on_notify_failed(id, static_cast<std::uint16_t>(status),
+                                              [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+    storage_outcome("NOTIFY failure");
+    if (end == callinfo::subscription_end::ended) {
+      log_line("subscription " + std::to_string(id) + " removed after its NOTIFY failed");
+      if (auto const gone = subscriptions_.find(id); gone != subscriptions_.end()) gone->second->terminated = true;
     }
     it = subscriptions_.find(id);  // carry_out may have changed the map
     if (it == subscriptions_.end()) return;
@@ -66,10 +64,10 @@ inline void sca_server<Policies>::notify_answered(sca_leg& magic, nta_outgoing_t
 // A clean stop without a state file (RFC 6665 §4.2.2): every subscription
 // ends with reason=deactivated, so watchers subscribe again at once (to
 // this server restarted, or another); the NOTIFYs' transactions get up to
-// `wait_ms` to finish. Returns how many subscriptions ended.
+// `wait_ms` to finish. Returns how many subscriptions ended (with --redis,
+// those whose dialogs this server holds).
 template <class Policies>
 inline std::size_t sca_server<Policies>::deactivate_all(unsigned wait_ms) {
-  if (sharing()) return 0;
   std::size_t const n = server_.end_all_subscriptions(callinfo::event_reason::deactivated,
                                                       [&](callinfo::effect const& e) { carry_out(e, nullptr); });
   for (unsigned waited = 0; waited < wait_ms && pending_notifies() != 0; waited += 20) su_root_step(root_, 20);
@@ -152,13 +150,8 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
     if (it->second->event != r.event) return reply(irq, 489, "Bad Event");
   }
   incoming in{irq, sip};
-#if SCA_SERVER_REDIS
-  if (shared_) {
-    shared_call(&in, [&](auto& s, auto&& sink) { return s.on_subscribe(r, sink); });
-    return 0;
-  }
-#endif
   server_.on_subscribe(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
+  storage_outcome("SUBSCRIBE");
   return 0;
 }
 
@@ -228,13 +221,8 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
   r.line = line;
   r.publisher = publisher;
   incoming in{irq, sip};
-#if SCA_SERVER_REDIS
-  if (shared_) {
-    shared_call(&in, [&](auto& s, auto&& sink) { return s.on_publish(r, sink); });
-    return 0;
-  }
-#endif
   server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
+  storage_outcome("PUBLISH");
   return 0;
 }
 

@@ -271,13 +271,8 @@ inline void sca_server<Policies>::dialog_event(call& c, callinfo::dialog_phase p
   d.appearance_index = c.index;
   d.remote = c.remote;
   d.identifiers = {c.call_id, c.local_tag, c.remote_tag};
-  callinfo::state_change r{};
-#if SCA_SERVER_REDIS
-  if (shared_)
-    shared_call(nullptr, [&](auto& s, auto&& sink) { return s.on_dialog(d, sink, &r); });
-  else
-#endif
-    r = server_.on_dialog(d, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+  callinfo::state_change const r = server_.on_dialog(d, [&](callinfo::effect const& e) { carry_out(e, nullptr); });
+  storage_outcome("dialog event");
   log_line("dialog " + std::to_string(c.id) + " " + std::string(callinfo::to_string(phase)) + " on " + c.line +
            " appearance " + std::to_string(c.index) + ": " + std::string(callinfo::to_string(r.from)) + " -> " +
            std::string(callinfo::to_string(r.to)) +
@@ -326,13 +321,8 @@ inline void sca_server<Policies>::dialog_response(relay const& r, int status, si
 
 template <class Policies>
 inline std::uint32_t sca_server<Policies>::first_idle_appearance(std::string const& line) {
-#if SCA_SERVER_REDIS
-  if (shared_) {
-    if (shared_->load(line) != callinfo::redis::status::ok) return 1;
-    return shared_->server().first_idle_appearance(line);
-  }
-#endif
-  return server_.first_idle_appearance(line);
+  std::uint32_t const index = server_.first_idle_appearance(line);
+  return server_.last_storage_status() == callinfo::storage_status::ok ? index : 1;
 }
 
 }  // namespace sca

@@ -373,6 +373,38 @@ def dialog_shared_versions(nodes, redis):
     print(f"dialog;shared versions {versions[0]}..{versions[-1]}, no gap or repeat")
 
 
+def ending(nodes, redis):
+    """Ending subscriptions through the shared storage, with the same calls as in memory:
+    a failed NOTIFY and end_subscription() find the line in the index; end_all_subscriptions()
+    ends only the subscriptions whose dialogs the node holds."""
+    n1, n2, n3 = nodes
+    for n in nodes:
+        n.cmd("time 1000")
+    w1 = response(n1.cmd(f"sub {LINE} sip:alice@example.com call-info 600"), 200)["sub"]
+    w2 = response(n2.cmd(f"sub {LINE} sip:bob@example.com call-info 600"), 200)["sub"]
+    s3 = response(n3.cmd(f"sub {LINE} sip:carol@example.com line-seize 60 2"), 200)["sub"]
+    n1.wait_async(rf"^notify {w1} call-info active .*apps=2:seized:seize$")
+    n2.wait_async(rf"^notify {w2} call-info active .*apps=2:seized:seize$")
+    # The seize's NOTIFY failed with 481 on node 3: removed, no NOTIFY to it,
+    # the seize released, the watchers on nodes 1 and 2 told.
+    r = n3.cmd(f"failed {s3} 481")
+    check(r[-1] == "failed ended", f"failed: {r}")
+    check(not any(l.startswith(f"notify {s3} ") for l in r), f"a NOTIFY to a failed subscription: {r}")
+    n1.wait_async(rf"^notify {w1} call-info active .*apps=-$")
+    n2.wait_async(rf"^notify {w2} call-info active .*apps=-$")
+    check(n3.cmd(f"failed {s3} 481")[-1] == "failed unknown", "a removed subscription ended twice")
+    check(n3.cmd(f"failed {w1} 500")[-1] == "failed kept", "500 ended a subscription")
+    # Node 1 stops: only its own watcher ends; node 2's stays.
+    r = n1.cmd("endall")
+    check(r[-1] == "endall 1", f"endall: {r}")
+    check(any(l.startswith(f"notify {w1} call-info terminated;deactivated") for l in r), f"endall: {r}")
+    response(n2.cmd(f"refresh {w2} 600"), 200)
+    # Node 3 ends node 2's watcher: node 2 sends the terminated NOTIFY.
+    check(n3.cmd(f"end {w2} deactivated")[-1] == "end ended", "end_subscription through node 3")
+    n2.wait_async(rf"^notify {w2} call-info terminated;deactivated ")
+    check(n1.cmd(f"show {LINE}") == [f"line={LINE} apps=-"], "line not idle")
+
+
 TESTS = {
     "cross-server-notify": cross_server_notify,
     "seize-race": seize_race,
@@ -380,6 +412,7 @@ TESTS = {
     "node-killed": node_killed,
     "redis-restart": redis_restart,
     "dialog-shared-versions": dialog_shared_versions,
+    "ending": ending,
 }
 
 

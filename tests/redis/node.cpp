@@ -15,11 +15,14 @@
 //   dialog LINE DIALOG SIDE PHASE INDEX       a call on the line
 //   release LINE INDEX|*                      management release
 //   update LINE INDEX STATE                   management update (no remote party)
+//   end ID REASON                             end_subscription (the line is looked up)
+//   failed ID STATUS                          on_notify_failed (the line is looked up)
+//   endall                                    end_all_subscriptions(deactivated): this node's own
 //   expire                                    expire_due()
 //   next                                      next_deadline()
 //   show LINE                                 the line as Redis holds it
 //   stats | quit
-#include <callinfo/redis/shared_server.hpp>
+#include <callinfo/redis/storage.hpp>
 #include <callinfo/adapters/call_info.hpp>
 #include <callinfo/syntax/call_info.hpp>
 
@@ -34,10 +37,12 @@
 
 namespace {
 
+// The same calls as an in-memory server; the clock set by the test.
 struct node_policies : callinfo::test_policies {
+  using storage = callinfo::redis::storage;
   using ids = callinfo::redis::cluster_ids;
 };
-using shared = callinfo::redis::shared_server<node_policies>;
+using shared = callinfo::basic_server<node_policies>;
 
 void print_line(std::string const& prefix, callinfo::line_view v) {
   std::printf("%sline=%.*s apps=", prefix.c_str(), static_cast<int>(v.uri.size()), v.uri.data());
@@ -101,12 +106,14 @@ bool run(shared& node, std::string const& text) {
   std::string cmd;
   in >> cmd;
   printer out;
-  redis::status st = redis::status::ok;
+  storage_status st = storage_status::ok;
+  // Each call's outcome: a transaction Redis could not serve says why.
+  auto done = [&] { st = node.last_storage_status(); };
   if (cmd == "quit") return false;
   if (cmd == "time") {
     long long ms = 0;
     in >> ms;
-    node.server().clock().set(time_point(ms));
+    node.clock().set(time_point(ms));
   } else if (cmd == "sub") {
     std::string line, watcher, pkg;
     std::uint32_t expires = 0, index = 0;
@@ -121,7 +128,8 @@ bool run(shared& node, std::string const& text) {
       auto v = parse_call_info(ci);
       if (v) r.seize = seize_target_of(*v);
     }
-    st = node.on_subscribe(r, out);
+    node.on_subscribe(r, out);
+    done();
   } else if (cmd == "refresh") {
     subscription_id id = 0;
     std::uint32_t expires = 0;
@@ -131,7 +139,8 @@ bool run(shared& node, std::string const& text) {
     r.event = package(pkg).value_or(event_package::call_info);
     r.subscription = id;
     r.expires = expires;
-    st = node.on_subscribe(r, out);
+    node.on_subscribe(r, out);
+    done();
   } else if (cmd == "pub") {
     std::string line, etag, rest;
     std::uint32_t expires = 0;
@@ -146,7 +155,8 @@ bool run(shared& node, std::string const& text) {
       auto v = parse_call_info(rest);
       if (v && !reader.read(*v)) r.appearances = reader.updates();
     }
-    st = node.on_publish(r, out);
+    node.on_publish(r, out);
+    done();
   } else if (cmd == "dialog") {
     std::string line, side, ph;
     dialog_event d;
@@ -156,43 +166,59 @@ bool run(shared& node, std::string const& text) {
     d.side = side == "callee" ? dialog_side::callee : dialog_side::caller;
     d.phase = phase(ph).value_or(dialog_phase::early);
     d.appearance_index = index;
-    st = node.on_dialog(d, out);
+    node.on_dialog(d, out);
+    done();
   } else if (cmd == "release") {
     std::string line, index;
     in >> line >> index;
     std::optional<std::uint32_t> i;
     if (index != "*") i = static_cast<std::uint32_t>(std::stoul(index));
-    st = node.release(line, i, out);
+    node.release(line, i, out);
+    done();
   } else if (cmd == "update") {
     std::string line, state;
     std::uint32_t index = 0;
     in >> line >> index >> state;
     auto const to = to_appearance_state(state);
-    state_change c{};
-    st = node.update(line, index, to.value_or(appearance_state::idle), {}, out, &c);
+    state_change const c = node.update(line, index, to.value_or(appearance_state::idle), {}, out);
+    done();
     auto const r = to_string(c.result);
     std::printf("update %.*s\n", static_cast<int>(r.size()), r.data());
+  } else if (cmd == "end" || cmd == "failed") {
+    subscription_id id = 0;
+    std::string arg;
+    in >> id >> arg;
+    subscription_end const e = cmd == "end" ? node.end_subscription(id, to_event_reason(arg), out)
+                                            : node.on_notify_failed(id, static_cast<std::uint16_t>(std::stoul(arg)), out);
+    done();
+    char const* const names[] = {"ended", "kept", "unknown"};
+    std::printf("%s %s\n", cmd.c_str(), names[static_cast<int>(e)]);
+  } else if (cmd == "endall") {
+    std::size_t const n = node.end_all_subscriptions(event_reason::deactivated, out);
+    done();
+    std::printf("endall %zu\n", n);
   } else if (cmd == "expire") {
     std::size_t n = 0;
-    st = node.expire_due(out, &n);
+    st = redis::expire_due(node, out, &n);
     std::printf("expired %zu\n", n);
   } else if (cmd == "next") {
-    auto const at = node.next_deadline();
+    auto const at = node.storage().next_deadline();
     std::printf("next %s\n", at ? std::to_string(at->count()).c_str() : "-");
   } else if (cmd == "show") {
     std::string line;
     in >> line;
-    st = node.load(line);
-    if (st == redis::status::ok) print_line("", node.server().line(line));
+    line_view const v = node.line(line);
+    done();
+    if (st == storage_status::ok) print_line("", v);
   } else if (cmd == "stats") {
-    auto const& s = node.stats();
+    auto const& s = node.storage().stats();
     std::printf("stats attempts=%llu commits=%llu conflicts=%llu messages=%llu\n",
                 static_cast<unsigned long long>(s.attempts), static_cast<unsigned long long>(s.commits),
                 static_cast<unsigned long long>(s.conflicts), static_cast<unsigned long long>(s.messages));
   } else {
     std::printf("error unknown command\n");
   }
-  auto const name = redis::to_string(st);
+  auto const name = to_string(st);
   std::printf("= %.*s\n", static_cast<int>(name.size()), name.data());
   std::fflush(stdout);
   return true;
@@ -212,8 +238,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "callinfo-redis-node: cannot connect to %s:%d\n", argv[1], port);
     return 1;
   }
-  auto node = std::make_unique<shared>(cmd, static_cast<std::uint32_t>(std::atoi(argv[3])));
-  if (node->start() != callinfo::redis::status::ok || node->subscribe(sub) != callinfo::redis::status::ok) {
+  auto node = std::make_unique<shared>(callinfo::redis::storage(cmd, static_cast<std::uint32_t>(std::atoi(argv[3]))));
+  if (callinfo::redis::start(*node) != callinfo::storage_status::ok ||
+      node->storage().subscribe(sub) != callinfo::storage_status::ok) {
     std::fprintf(stderr, "callinfo-redis-node: Redis refused start\n");
     return 1;
   }
@@ -226,7 +253,7 @@ int main(int argc, char** argv) {
     pollfd fds[2] = {{0, POLLIN, 0}, {sub->err ? -1 : sub->fd, POLLIN, 0}};
     ::poll(fds, 2, 100);
     // Change messages first: what another node did before this command.
-    node->drain(sub, async, 0);
+    callinfo::redis::drain(*node, sub, async, 0);
     std::fflush(stdout);
     if (fds[0].revents & (POLLIN | POLLHUP)) {
       char buf[4096];

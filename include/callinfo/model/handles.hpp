@@ -1,5 +1,5 @@
 // callinfo — handles shared by the line and presence layers: subscription,
-// publication and dialog ids, and the Clock policy's time line.
+// publication, dialog and timer ids, and the Clock policy's time line.
 //
 // The library names its subscriptions and publications with numbers it
 // hands out (through the Ids policy); the SIP stack keeps the mapping to its
@@ -18,5 +18,13 @@ using dialog_id = std::uint64_t;        // 0: none
 
 // Milliseconds on the Clock policy's own time line (no epoch implied).
 using time_point = std::chrono::milliseconds;
+
+// Timers the server asked for; the stack hands back the same value.
+enum class timer_kind : std::uint8_t { subscription, publication };
+struct timer_id {
+  timer_kind kind = timer_kind::subscription;
+  std::uint64_t id = 0;
+  friend constexpr bool operator==(timer_id, timer_id) noexcept = default;
+};
 
 }  // namespace callinfo::v1

@@ -3,7 +3,17 @@
 // map_storage keeps everything in memory (hash maps with heterogeneous
 // lookup, so finding a line by a string_view allocates nothing). The
 // presence server reaches storage only through the members named by
-// storage_policy, so another backend (shared, persistent) can take its place.
+// storage_policy, so another backend (shared, persistent) can take its place:
+// callinfo::redis::storage is one.
+//
+// Every server call runs inside storage.transact(scope, body, out): the
+// storage brings in the line the call is about, runs body(sink) (the call
+// itself, writing its effects to `sink`) and makes the result durable or
+// shared before any effect reaches `out`. map_storage runs body(out) and
+// nothing else, so an in-memory server pays nothing for it. A storage that
+// shares lines between servers may run the body again on a newer state (its
+// effects from the failed attempt dropped), so the body must depend only on
+// what the storage holds when it starts.
 #pragma once
 
 #include <callinfo/line/line_dialogs.hpp>
@@ -14,6 +24,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,6 +60,62 @@ struct line_record {
   friend bool operator==(line_record const&, line_record const&) = default;
 };
 
+// What a transaction reaches storage for, and why it could not.
+enum class storage_status : std::uint8_t {
+  ok,
+  unavailable,  // the store could not be reached or refused a command: answer 500 and try later
+  contention,   // every attempt lost its compare-and-set against another writer
+  corrupt,      // a stored record could not be read
+};
+constexpr std::string_view to_string(storage_status s) noexcept {
+  constexpr std::string_view names[] = {"ok", "unavailable", "contention", "corrupt"};
+  return names[static_cast<std::size_t>(s)];
+}
+
+// What one server call touches. The line when the call names it; else a
+// subscription whose line the storage knows (a request inside its dialog:
+// the stack may not know the line; end_subscription), or the timer that
+// fired; `every_line` for a call that walks every line
+// (end_all_subscriptions). `in_dialog`: the call answers a request inside
+// the subscription's dialog, so its NOTIFYs go out where the request came
+// in (a shared storage routes other NOTIFYs to the server that holds the
+// dialog).
+struct transaction_scope {
+  std::string_view line;
+  subscription_id subscription = 0;
+  std::optional<timer_id> timer;
+  bool every_line = false;
+  bool in_dialog = false;
+
+  static constexpr transaction_scope of_line(std::string_view line) noexcept {
+    transaction_scope s;
+    s.line = line;
+    return s;
+  }
+  // A request; inside the dialog of subscription `named` when not 0.
+  static constexpr transaction_scope of_request(std::string_view line, subscription_id named) noexcept {
+    transaction_scope s = of_line(line);
+    s.subscription = named;
+    s.in_dialog = named != 0;
+    return s;
+  }
+  static constexpr transaction_scope of_subscription(subscription_id id) noexcept {
+    transaction_scope s;
+    s.subscription = id;
+    return s;
+  }
+  static constexpr transaction_scope of_timer(timer_id t) noexcept {
+    transaction_scope s;
+    s.timer = t;
+    return s;
+  }
+  static constexpr transaction_scope of_every_line() noexcept {
+    transaction_scope s;
+    s.every_line = true;
+    return s;
+  }
+};
+
 namespace detail {
 struct string_hash {
   using is_transparent = void;
@@ -58,6 +125,17 @@ struct string_hash {
 
 class map_storage {
  public:
+  // One process holds everything: the body runs on the live state and its
+  // effects go straight out.
+  template <class Body, class Out>
+  [[gnu::always_inline]] storage_status transact(transaction_scope const&, Body&& body, Out& out) {
+    body(out);
+    return storage_status::ok;
+  }
+  // Whether this process holds the subscription's dialog (a shared storage
+  // answers for the subscriptions it routes to other servers: no).
+  static constexpr bool owns(subscription_id) noexcept { return true; }
+
   // Lines
   line_record* find_line(std::string_view uri) noexcept {
     auto it = lines_.find(uri);
@@ -157,8 +235,23 @@ class map_storage {
   std::unordered_map<std::string, publication_id, detail::string_hash, std::equal_to<>> by_etag_;
 };
 
+namespace detail {
+// What storage_policy checks transact() with: a body that writes to any sink.
+struct any_effect_sink {
+  template <class E>
+  void operator()(E const&) const noexcept {}
+};
+struct any_transaction_body {
+  template <class Sink>
+  void operator()(Sink&) const noexcept {}
+};
+}  // namespace detail
+
 template <class S>
-concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscription_id id, publication& p) {
+concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscription_id id, publication& p,
+                                  detail::any_effect_sink& sink) {
+  { s.transact(transaction_scope{}, detail::any_transaction_body{}, sink) } -> std::same_as<storage_status>;
+  { cs.owns(id) } -> std::convertible_to<bool>;
   { s.find_line(v) } -> std::same_as<line_record*>;
   { s.make_line(v) } -> std::same_as<line_record&>;
   s.erase_line(v);

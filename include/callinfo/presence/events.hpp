@@ -142,12 +142,4 @@ constexpr appearance_state state_for(dialog_side side, dialog_phase phase, bool 
   return appearance_state::idle;
 }
 
-// Timers the server asked for; the stack hands back the same value.
-enum class timer_kind : std::uint8_t { subscription, publication };
-struct timer_id {
-  timer_kind kind = timer_kind::subscription;
-  std::uint64_t id = 0;
-  friend constexpr bool operator==(timer_id, timer_id) noexcept = default;
-};
-
 }  // namespace callinfo::v1

@@ -44,6 +44,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace callinfo::inline v1 {
@@ -62,8 +63,12 @@ class basic_server {
   using ids_type = typename Policies::ids;
 
   basic_server() = default;
-  explicit basic_server(limits_type limits, authorizer_type authorizer = {}, clock_type clock = {})
-      : clock_(std::move(clock)), limits_(std::move(limits)), authorizer_(std::move(authorizer)) {}
+  explicit basic_server(limits_type limits, authorizer_type authorizer = {}, clock_type clock = {},
+                        storage_type storage = {})
+      : clock_(std::move(clock)), storage_(std::move(storage)), limits_(std::move(limits)),
+        authorizer_(std::move(authorizer)) {}
+  // A storage that needs arguments (callinfo::redis::storage: its connection).
+  explicit basic_server(storage_type storage) : storage_(std::move(storage)) {}
 
   clock_type& clock() noexcept { return clock_; }
   clock_type const& clock() const noexcept { return clock_; }
@@ -72,39 +77,72 @@ class basic_server {
   limits_type const& limits() const noexcept { return limits_; }
   ids_type& ids() noexcept { return ids_; }
 
+  // Every call below is one storage transaction (storage_policy): with
+  // map_storage it simply runs. A storage that can fail (a shared one) makes
+  // a SUBSCRIBE or PUBLISH it could not serve answer 500 with Retry-After: 1,
+  // and the other calls change nothing and return what a refused call
+  // returns; last_storage_status() says why.
+  storage_status last_storage_status() const noexcept { return last_status_; }
+
   // ---- SUBSCRIBE --------------------------------------------------------
   template <effect_sink Out>
-  void on_subscribe(subscribe_request const& r, Out&& out);
+  void on_subscribe(subscribe_request const& r, Out&& out) {
+    if (!transact(transaction_scope::of_request(r.line, r.subscription), out, [&](auto& o) { handle_subscribe(r, o); }))
+      out(effect{storage_failure(r.event, r.event_id)});
+  }
 
   // ---- PUBLISH ----------------------------------------------------------
   template <effect_sink Out>
-  void on_publish(publish_request const& r, Out&& out);
+  void on_publish(publish_request const& r, Out&& out) {
+    if (!transact(transaction_scope::of_line(r.line), out, [&](auto& o) { handle_publish(r, o); }))
+      out(effect{storage_failure(r.event == event_package::dialog_shared ? r.event : event_package::call_info, {})});
+  }
 
   // ---- Dialog-driven mode -------------------------------------------------
   // Returns what happened to the appearance; a refused event changes nothing
   // and sends nothing.
   template <effect_sink Out>
-  state_change on_dialog(dialog_event const& d, Out&& out);
+  state_change on_dialog(dialog_event const& d, Out&& out) {
+    state_change c{transition::refused, appearance_state::idle, appearance_state::idle};
+    transact(transaction_scope::of_line(d.line), out, [&](auto& o) { c = handle_dialog(d, o); });
+    return c;
+  }
 
   // ---- Timers -------------------------------------------------------------
   template <effect_sink Out>
-  void on_timer(timer_id t, Out&& out);
+  void on_timer(timer_id t, Out&& out) {
+    transact(transaction_scope::of_timer(t), out, [&](auto& o) { handle_timer(t, o); });
+  }
 
   // ---- Management (OpenSIPS MI list_lines / release_line, Kamailio sca.*) --
   // Idles one appearance, or every appearance of the line; a seize that held
   // a released appearance ends (terminated;reason=noresource). Returns how
   // many appearances were released.
   template <effect_sink Out>
-  std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out&& out);
+  std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out&& out) {
+    std::size_t n = 0;
+    transact(transaction_scope::of_line(line), out, [&](auto& o) { n = handle_release(line, index, o); });
+    return n;
+  }
 
   // Sets an appearance from outside (Kamailio sca.update_appearance /
   // sca.seize_appearance), under the dialect's transition table.
   template <effect_sink Out>
   state_change update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote,
-                      Out&& out);
+                      Out&& out) {
+    state_change c{transition::refused, appearance_state::idle, to};
+    transact(transaction_scope::of_line(line), out, [&](auto& o) { c = handle_update(line, index, to, remote, o); });
+    return c;
+  }
 
   // The lowest idle appearance of a line (for an incoming call without an
   // appearance-index), or 0 when all max_appearances are busy.
+  std::uint32_t first_idle_appearance(std::string_view uri) {
+    read_line(uri);
+    return std::as_const(*this).first_idle_appearance(uri);
+  }
+  // The same from what the storage holds now, without a transaction (a
+  // shared storage holds the line of the last call).
   std::uint32_t first_idle_appearance(std::string_view uri) const {
     auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
     return rec ? rec->state.first_idle(limits_.max_appearances) : (limits_.max_appearances ? 1u : 0u);
@@ -114,24 +152,34 @@ class basic_server {
   static line_view view_of(line_record const& rec) noexcept {
     return {rec.state.uri(), rec.state.busy(), rec.dialogs};
   }
-  // The line as a NOTIFY would show it (an unknown line is all idle).
+  // The line as a NOTIFY would show it (an unknown line is all idle); valid
+  // until the next call into the server.
+  line_view line(std::string_view uri) {
+    read_line(uri);
+    return std::as_const(*this).line(uri);
+  }
+  // The same from what the storage holds now, without a transaction.
   line_view line(std::string_view uri) const {
     auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
     return rec ? view_of(*rec) : line_view{uri, {}, {}};
   }
-  // Calls f(line_view) for every line the server knows.
+  // Calls f(line_view) for every line the storage holds now (a shared
+  // storage: the line of the last call; list its lines there).
   template <class F>
   void for_each_line(F&& f) const {
     storage_.for_each_line([&](line_record const& r) { f(view_of(r)); });
   }
 
   // ---- Shared storage (callinfo/redis) -------------------------------------
-  // A NOTIFY to every call-info watcher of the line, showing the line as the
-  // storage now holds it: for a change another server sharing the storage
-  // made (the caller picks the NOTIFYs whose dialogs it holds).
+  // A NOTIFY to every call-info and dialog;shared watcher of the line,
+  // showing the line as the storage now holds it: for a change another
+  // server sharing the storage made (the caller picks the NOTIFYs whose
+  // dialogs it holds).
   template <effect_sink Out>
   void notify_watchers_of(std::string_view uri, Out&& out) {
-    if (line_record const* rec = storage_.find_line(uri)) notify_watchers(*rec, out);
+    transact<false>(transaction_scope::of_line(uri), out, [&](auto& o) {
+      if (line_record const* rec = storage_.find_line(uri)) notify_watchers(*rec, o);
+    });
   }
   // ---- end of shared storage ------------------------------------------------
 
@@ -148,7 +196,11 @@ class basic_server {
   // event_reason::extension has no token to write: a bare `terminated` is
   // sent instead.
   template <effect_sink Out>
-  subscription_end end_subscription(subscription_id id, event_reason reason, Out&& out);
+  subscription_end end_subscription(subscription_id id, event_reason reason, Out&& out) {
+    subscription_end e = subscription_end::unknown;
+    transact(transaction_scope::of_subscription(id), out, [&](auto& o) { e = handle_end(id, reason, o); });
+    return e;
+  }
 
   // The stack reports that a NOTIFY to subscription `id` failed with final
   // status `status` (408 for a transaction timeout). When the status ends the
@@ -158,15 +210,25 @@ class basic_server {
   // status keeps it (subscription_end::kept) and changes nothing. The failure
   // of a terminated NOTIFY finds the subscription already gone: unknown.
   template <effect_sink Out>
-  subscription_end on_notify_failed(subscription_id id, std::uint16_t status, Out&& out);
+  subscription_end on_notify_failed(subscription_id id, std::uint16_t status, Out&& out) {
+    subscription_end e = subscription_end::unknown;
+    transact(transaction_scope::of_subscription(id), out, [&](auto& o) { e = handle_notify_failed(id, status, o); });
+    return e;
+  }
 
   // Ends every subscription (a clean shutdown: reason deactivated lets each
   // watcher resubscribe at once, RFC 6665 §4.1.3, to whichever node takes
   // over). Line by line, the seizes are released first, so every terminated
   // NOTIFY shows the line as it is left and no watcher gets an active NOTIFY
   // just before its terminated one. Returns how many subscriptions ended.
+  // With a shared storage: the subscriptions this server holds the dialogs
+  // of (storage.owns()), line by line.
   template <effect_sink Out>
-  std::size_t end_all_subscriptions(event_reason reason, Out&& out);
+  std::size_t end_all_subscriptions(event_reason reason, Out&& out) {
+    std::size_t n = 0;
+    transact(transaction_scope::of_every_line(), out, [&](auto& o) { n += handle_end_all(reason, o); });
+    return n;
+  }
   // ---- end of ending subscriptions --------------------------------------------
 
   // Convenience forms that collect the effects in a vector.
@@ -175,6 +237,53 @@ class basic_server {
   effect_list on_timer(timer_id t) { return collect([&](effect_list& o) { on_timer(t, o); }); }
 
  private:
+  // One call as a storage transaction; false when the storage could not
+  // serve it (nothing changed, nothing sent).
+  // Lines left empty by the previous call are forgotten first, unless
+  // `collect` is false: a read, or NOTIFYs asked for while the previous
+  // call's effects may still be carried out.
+  template <bool collect = true, class Out, class Body>
+  [[gnu::always_inline]] bool transact(transaction_scope const& scope, Out& out, Body&& body) {
+    last_status_ = storage_.transact(scope, [&](auto& sink) {
+      if constexpr (collect) collect_garbage();
+      body(sink);
+    }, out);
+    return last_status_ == storage_status::ok;
+  }
+  // Brings the line into the storage (a shared storage loads it).
+  void read_line(std::string_view uri) {
+    auto none = [](effect const&) {};
+    transact<false>(transaction_scope::of_line(uri), none, [](auto&) {});
+  }
+  // A request the storage could not serve: 500, try again in a second.
+  static response storage_failure(event_package e, std::string_view event_id) noexcept {
+    response r = make_response(500, "Server Internal Error", e);
+    r.retry_after = 1;
+    r.event_id = event_id;
+    return r;
+  }
+
+  // The calls themselves, inside their transaction.
+  template <effect_sink Out>
+  void handle_subscribe(subscribe_request const& r, Out& out);
+  template <effect_sink Out>
+  void handle_publish(publish_request const& r, Out& out);
+  template <effect_sink Out>
+  state_change handle_dialog(dialog_event const& d, Out& out);
+  template <effect_sink Out>
+  void handle_timer(timer_id t, Out& out);
+  template <effect_sink Out>
+  std::size_t handle_release(std::string_view line, std::optional<std::uint32_t> index, Out& out);
+  template <effect_sink Out>
+  state_change handle_update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote,
+                             Out& out);
+  template <effect_sink Out>
+  subscription_end handle_end(subscription_id id, event_reason reason, Out& out);
+  template <effect_sink Out>
+  subscription_end handle_notify_failed(subscription_id id, std::uint16_t status, Out& out);
+  template <effect_sink Out>
+  std::size_t handle_end_all(event_reason reason, Out& out);
+
   // ---- Ending subscriptions: helper ------------------------------------------
   static constexpr std::optional<event_reason> writable_reason(event_reason r) noexcept {
     return r == event_reason::extension ? std::nullopt : std::optional<event_reason>(r);
@@ -391,7 +500,6 @@ class basic_server {
     std::string_view remote;  // unescaped
     appearance_update const* update = nullptr;
   };
-  static bool has_state(publish_request const& r) noexcept { return r.appearances.has_value(); }
   // Calls f(published const&) for each appearance the request states; stops
   // at f's first refusal.
   template <class F>
@@ -489,6 +597,7 @@ class basic_server {
   // The Event ids of subscriptions ended in this call, which their
   // terminated NOTIFYs point into (a deque: references stay valid).
   std::deque<std::string> retired_event_ids_;
+  storage_status last_status_ = storage_status::ok;
 };
 
 using server = basic_server<>;

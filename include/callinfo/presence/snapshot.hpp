@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -57,7 +58,9 @@ void snapshot(basic_server<P>& s, Sink& out) {
 
 // Replaces the server's state with a snapshot and writes an arm_timer for
 // every subscription and publication. On malformed input returns false and
-// leaves the server's state as it was.
+// leaves the server's state as it was. A storage other than map_storage
+// takes the state through `bool adopt(map_storage&&)` (redis::storage does
+// when it keeps its state in this process: a shared state is Redis's).
 //
 // `stop` tells where reading stopped: on success, the offset just past the
 // `end` record (a file may carry more after it); on failure, the offset of
@@ -65,7 +68,7 @@ void snapshot(basic_server<P>& s, Sink& out) {
 template <class P, effect_sink Out>
 bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& stop) {
   detail::record_reader in(text);
-  typename P::storage next{};
+  map_storage next;
   time_point const now = s.clock().now();
   stop = in.next_record();
   if (!in.word("callinfo-snapshot") || in.number<int>() != 1 || !in.end_of_record()) return false;
@@ -106,7 +109,11 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& 
     }
     if (!in.end_of_record()) return false;
   }
-  s.storage() = std::move(next);
+  if constexpr (std::same_as<typename P::storage, map_storage>) {
+    s.storage() = std::move(next);
+  } else if (!s.storage().adopt(std::move(next))) {
+    return false;
+  }
   s.ids().reserve(ids);
   // In a stable order (subscriptions, then publications, by id), whatever
   // order the storage iterates in.

@@ -19,7 +19,7 @@
 //   end <id> <package> <reason|-> <seized> <event-id>    the subscription ended
 //     (dialog-shared: <seized> is the version of its terminated NOTIFY)
 // A dialog;shared `ntf` carries no version: the owner numbers the NOTIFY
-// when it sends it (see shared_server::handle_change).
+// when it sends it (see redis/storage.hpp).
 //
 // Nothing here does I/O or needs hiredis.
 #pragma once

@@ -8,8 +8,7 @@ namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::on_dialog(dialog_event const& d, Out&& out) -> state_change {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_dialog(dialog_event const& d, Out& out) -> state_change {
   std::uint32_t const index = d.appearance_index.value_or(1);
   appearance_state const to = state_for(d.side, d.phase, d.private_hold);
   state_change refused{transition::refused, appearance_state::idle, to};
@@ -71,8 +70,7 @@ inline auto basic_server<Policies>::on_dialog(dialog_event const& d, Out&& out) 
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::release(std::string_view line, std::optional<std::uint32_t> index, Out&& out) -> std::size_t {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_release(std::string_view line, std::optional<std::uint32_t> index, Out& out) -> std::size_t {
   line_record* rec = storage_.find_line(line);
   if (rec == nullptr) return 0;
   // Change the line first, then end the seizes: a NOTIFY shows the line
@@ -102,8 +100,7 @@ inline auto basic_server<Policies>::release(std::string_view line, std::optional
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote, Out&& out) -> state_change {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote, Out& out) -> state_change {
   if (index == 0 || index > limits_.max_appearances) return {transition::refused, appearance_state::idle, to};
   line_record* rec = storage_.find_line(line);
   if (rec == nullptr) {

@@ -9,8 +9,7 @@ namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& out) -> void {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_publish(publish_request const& r, Out& out) -> void {
   // dialog;shared: a dialog-info PUBLISH (RFC 7463) answers with its own package.
   auto const ev = r.event == event_package::dialog_shared ? r.event : event_package::call_info;
   if (ev == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, ev);
@@ -44,7 +43,7 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
     index_set named;
     std::vector<appearance_update> agent;  // RFC 7463 appearance agent
     publish_request const rr = with_appearances(r, &rec, pid, agent);
-    if (has_state(r)) {  // modify
+    if (r.appearances) {  // modify
       publish_check const chk = check_publication(rr, &rec, pid, named);
       if (chk.code != 0) return reject(out, ev, chk.code, chk.reason);
     }
@@ -52,13 +51,13 @@ inline auto basic_server<Policies>::on_publish(publish_request const& r, Out&& o
     pub->expires_at = deadline(expires);
     out(effect{make_response(200, "OK", ev, 0, expires, pub->etag)});
     out(effect{arm_timer{{timer_kind::publication, pid}, pub->expires_at}});
-    if (!has_state(r)) return;
+    if (!r.appearances) return;
     publish_state(rec, pid, rr, named, out);
     return;
   }
 
   if (ev == event_package::dialog_shared && !r.appearances) return reject(out, ev, 400, "Missing dialog-info body");
-  if (!has_state(r)) {
+  if (!r.appearances) {
     return reject(out, ev, dialect::publish_without_call_info,
                   dialect::publish_without_call_info == 400 ? "Missing Call-Info header" : "Server Internal Error");
   }

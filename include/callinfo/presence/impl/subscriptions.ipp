@@ -10,8 +10,7 @@ namespace callinfo::inline v1 {
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::on_subscribe(subscribe_request const& r, Out&& out) -> void {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_subscribe(subscribe_request const& r, Out& out) -> void {
   if (r.event == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, r.event);
   if (!r.event_id.empty() && !is_token(r.event_id)) return reject(out, r.event, 400, "Bad Event id");
   if (r.subscription != 0) return refresh(r, out);
@@ -86,8 +85,7 @@ inline auto basic_server<Policies>::on_subscribe(subscribe_request const& r, Out
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::on_timer(timer_id t, Out&& out) -> void {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_timer(timer_id t, Out& out) -> void {
   time_point const now = clock_.now();
   if (t.kind == timer_kind::subscription) {
     subscription* s = storage_.find_subscription(t.id);
@@ -106,8 +104,7 @@ inline auto basic_server<Policies>::on_timer(timer_id t, Out&& out) -> void {
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::end_subscription(subscription_id id, event_reason reason, Out&& out) -> subscription_end {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_end(subscription_id id, event_reason reason, Out& out) -> subscription_end {
   subscription* s = storage_.find_subscription(id);
   if (s == nullptr) return subscription_end::unknown;
   end_subscription(*s, writable_reason(reason), true, true, out);
@@ -116,8 +113,7 @@ inline auto basic_server<Policies>::end_subscription(subscription_id id, event_r
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::on_notify_failed(subscription_id id, std::uint16_t status, Out&& out) -> subscription_end {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_notify_failed(subscription_id id, std::uint16_t status, Out& out) -> subscription_end {
   subscription* s = storage_.find_subscription(id);
   if (s == nullptr) return subscription_end::unknown;
   if (!notify_failure_ends_subscription(status)) return subscription_end::kept;
@@ -127,8 +123,7 @@ inline auto basic_server<Policies>::on_notify_failed(subscription_id id, std::ui
 
 template <class Policies>
 template <effect_sink Out>
-inline auto basic_server<Policies>::end_all_subscriptions(event_reason reason, Out&& out) -> std::size_t {
-  collect_garbage();
+inline auto basic_server<Policies>::handle_end_all(event_reason reason, Out& out) -> std::size_t {
   std::vector<std::string> uris;
   storage_.for_each_line([&](line_record const& r) {
     if (!r.watchers.empty()) uris.emplace_back(r.state.uri());
@@ -138,7 +133,8 @@ inline auto basic_server<Policies>::end_all_subscriptions(event_reason reason, O
   for (std::string const& uri : uris) {
     line_record* rec = storage_.find_line(uri);
     if (rec == nullptr) continue;
-    std::vector<subscription_id> const ids = rec->watchers;
+    std::vector<subscription_id> ids = rec->watchers;
+    std::erase_if(ids, [&](subscription_id id) { return !storage_.owns(id); });
     for (subscription_id id : ids) {
       if (subscription const* s = storage_.find_subscription(id)) release_seize(*rec, *s, out);
     }

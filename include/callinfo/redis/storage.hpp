@@ -1,11 +1,16 @@
-// callinfo — shared_server: several presence servers sharing lines, seizes,
-// subscriptions and publications through one Redis.
+// callinfo — redis::storage: the Storage policy that shares lines, seizes,
+// subscriptions and publications between presence servers through one Redis.
 //
-// Redis holds the authoritative state; each server keeps a cache (its
-// basic_server's map_storage) that holds one line during a call. Every call
-// is an optimistic transaction on the line it touches:
+//   struct my_policies : callinfo::redis::policies {};   // system_clock, cluster_ids
+//   callinfo::basic_server<my_policies> server(callinfo::redis::storage(commands, /*node*/ 2));
+//   callinfo::redis::start(server);                       // a boot number for the ids
+//   server.on_subscribe(r, sink);                         // exactly as in memory
+//
+// Redis holds the authoritative state; the storage keeps a cache (a
+// map_storage) that holds one line during a call. Every server call is an
+// optimistic transaction on the line it touches (storage_policy::transact):
 //   1. load the line's record and version (HMGET) into the emptied cache;
-//   2. run the basic_server call, its effects into a buffer;
+//   2. run the call, its effects into a buffer;
 //   3. if the line's record changed, commit with a Lua script that checks the
 //      version (compare-and-set), writes the record, bumps the version, keeps
 //      the expiry set and the subscription index, and PUBLISHes which
@@ -14,7 +19,9 @@
 // So of two servers seizing the same appearance at the same moment exactly
 // one commits; the other runs again on the new state and answers 480. A
 // PUBLISH's SIP-If-Match is checked against the publications stored with the
-// line, so a stale entity-tag gets 412 whichever server it reaches.
+// line, so a stale entity-tag gets 412 whichever server it reaches. A call
+// inside a subscription's dialog that does not name its line (a refresh, an
+// end, a failed NOTIFY) finds it in the subscription index first.
 //
 // Effects: responses and appearance_changed go to the caller; a NOTIFY goes
 // to the caller only for a subscription this server owns (cluster_ids puts
@@ -26,6 +33,11 @@
 // atomically (each goes to one server, which holds it for a lease) and
 // expires them, so the seizes of a server that died still end.
 //
+// A call Redis could not serve changes nothing: a SUBSCRIBE or PUBLISH is
+// answered 500 with Retry-After, the others return what a refused call
+// returns, and basic_server::last_storage_status() says why
+// (storage_status::unavailable, contention, corrupt).
+//
 // I/O is explicit and blocking: every call makes blocking hiredis calls on
 // the command connection the user gives; change messages arrive on a second
 // connection (a subscribed connection takes no other command) that the
@@ -33,6 +45,10 @@
 // longer than the timeout it is given. A lost connection is reconnected at
 // the next call; a commit whose reply was lost is not replayed (the call
 // reports `unavailable`).
+//
+// A storage built without a connection keeps everything in this process
+// (its cache is then the state, as map_storage): one program serves alone
+// or shared, chosen at run time, through one call path.
 //
 // dialog;shared watchers (RFC 7463) number their NOTIFYs (RFC 4235 §4.1:
 // one more per NOTIFY). The number is stored with the subscription in the
@@ -49,8 +65,8 @@
 // (nobody can take a number after the subscription is gone).
 //
 // All servers must read their Clock policy on one time line (the system
-// clock, NTP-synchronised): deadlines are stored as absolute times. A
-// shared_server is not thread-safe: one per thread, each with its own
+// clock, NTP-synchronised): deadlines are stored as absolute times. A server
+// on redis::storage is not thread-safe: one per thread, each with its own
 // connections and its own server number (the number routes NOTIFYs).
 #pragma once
 
@@ -76,16 +92,7 @@
 
 namespace callinfo::inline v1::redis {
 
-enum class status : std::uint8_t {
-  ok,
-  unavailable,  // Redis could not be reached or refused a command: answer 500 and try later
-  contention,   // every attempt lost its compare-and-set (options::max_attempts)
-  corrupt,      // a stored record could not be read
-};
-constexpr std::string_view to_string(status s) noexcept {
-  constexpr std::string_view names[] = {"ok", "unavailable", "contention", "corrupt"};
-  return names[static_cast<std::size_t>(s)];
-}
+using status = storage_status;
 
 struct options {
   // Every key starts with it; the braces are a Redis Cluster hash tag, so all
@@ -147,99 +154,114 @@ return due
 )lua";
 }  // namespace detail
 
-template <class Policies = default_policies>
-class shared_server {
-  static_assert(std::same_as<typename Policies::storage, map_storage>,
-                "shared_server: the Storage policy must be map_storage (the per-call cache)");
-  static_assert(std::same_as<typename Policies::ids, cluster_ids>,
-                "shared_server: the Ids policy must be callinfo::redis::cluster_ids");
-
+class storage {
  public:
-  using server_type = basic_server<Policies>;
-
+  // Without a connection: everything in this process (see the top).
+  storage() = default;
   // `commands`: a connected hiredis context, used for blocking commands,
-  // that outlives the shared_server. `node`: this server's number (0–4095),
+  // that outlives the storage. `node`: this server's number (0–4095),
   // unique among the servers sharing the Redis.
-  shared_server(redisContext* commands, std::uint32_t node, options opt = {}, server_type server = {})
-      : c_(commands), node_(node & max_node), opt_(std::move(opt)), server_(std::move(server)) {
+  storage(redisContext* commands, std::uint32_t node, options opt = {})
+      : c_(commands), node_(node & max_node), opt_(std::move(opt)) {
     seq_key_ = opt_.prefix + "seq";
     index_key_ = opt_.prefix + "subs";
     expiry_key_ = opt_.prefix + "expiry";
     channel_ = opt_.prefix + "changes";
   }
-  shared_server(shared_server const&) = delete;
-  shared_server& operator=(shared_server const&) = delete;
+  storage(storage&&) noexcept = default;
+  storage& operator=(storage&&) noexcept = default;
 
-  server_type& server() noexcept { return server_; }
+  // Whether the state is shared through Redis (a connection was given).
+  bool shared() const noexcept { return c_ != nullptr; }
   std::uint32_t node() const noexcept { return node_; }
   counters const& stats() const noexcept { return stats_; }
   std::string const& channel() const noexcept { return channel_; }
 
-  // Takes a boot number for the Ids policy. Call once before anything else.
-  status start() {
+  // ---- storage_policy: the cache --------------------------------------------
+  line_record* find_line(std::string_view uri) noexcept { return cache_.find_line(uri); }
+  line_record& make_line(std::string_view uri) { return cache_.make_line(uri); }
+  void erase_line(std::string_view uri) { cache_.erase_line(uri); }
+  std::size_t line_count() const noexcept { return cache_.line_count(); }
+  template <class F>
+  void for_each_line(F&& f) const {
+    cache_.for_each_line(f);
+  }
+  subscription* find_subscription(subscription_id id) noexcept { return cache_.find_subscription(id); }
+  subscription& add_subscription(subscription s) { return cache_.add_subscription(std::move(s)); }
+  void erase_subscription(subscription_id id) { cache_.erase_subscription(id); }
+  std::size_t subscription_count() const noexcept { return cache_.subscription_count(); }
+  std::size_t subscriptions_of(std::string_view watcher) const noexcept { return cache_.subscriptions_of(watcher); }
+  template <class F>
+  void for_each_subscription(F&& f) const {
+    cache_.for_each_subscription(f);
+  }
+  publication* find_publication(std::string_view etag) noexcept { return cache_.find_publication(etag); }
+  publication* find_publication(publication_id id) noexcept { return cache_.find_publication(id); }
+  publication& add_publication(publication p) { return cache_.add_publication(std::move(p)); }
+  void set_etag(publication& p, std::string_view etag) { cache_.set_etag(p, etag); }
+  void erase_publication(publication_id id) { cache_.erase_publication(id); }
+  std::size_t publication_count() const noexcept { return cache_.publication_count(); }
+  template <class F>
+  void for_each_publication(F&& f) const {
+    cache_.for_each_publication(f);
+  }
+  void clear() noexcept { cache_.clear(); }
+  // A restored snapshot (presence/snapshot.hpp): only when this process
+  // keeps the state; Redis keeps a shared one.
+  bool adopt(map_storage&& state) {
+    if (c_ != nullptr) return false;
+    cache_ = std::move(state);
+    return true;
+  }
+  // This server holds the dialogs of the subscriptions whose ids it handed out.
+  bool owns(subscription_id id) const noexcept { return c_ == nullptr || owner_of(id) == node_; }
+
+  // A server call as a transaction on its line (see the top of this file).
+  template <class Body, class Out>
+  status transact(transaction_scope const& scope, Body&& body, Out& out) {
+    if (c_ == nullptr || in_transaction_) {  // alone, or inside a transaction already
+      body(out);
+      return status::ok;
+    }
+    if (scope.every_line) return transact_every_line(body, out);
+    std::string_view line = scope.line;
+    subscription_id find = scope.subscription;
+    if (line.empty() && scope.timer) {
+      if (claimed_ && claimed_->timer == *scope.timer) line = claimed_->line;
+      else if (scope.timer->kind == timer_kind::subscription) find = scope.timer->id;
+    }
+    if (line.empty() && find != 0) {  // inside the dialog: the index knows the line
+      auto rep = command({"HGET", index_key_, std::to_string(find)}, true);
+      if (!rep || rep->type == REDIS_REPLY_ERROR) return last_ = status::unavailable;
+      lookup_line_.assign(detail::str(rep.get()));
+      line = lookup_line_;
+    }
+    return transact_line(line, scope.in_dialog ? scope.subscription : 0, body, out);
+  }
+
+  // ---- Redis: the server's other duties ---------------------------------------
+  // A boot number for the Ids policy. Call once before anything else.
+  template <class Server>
+  status start(Server& server) {
+    if (c_ == nullptr) return status::ok;
     auto boot = next_boot();
     if (!boot) return status::unavailable;
-    server_.ids().start(node_, *boot);
-    server_.ids().on_exhausted([this] {
+    server.ids().start(node_, *boot);
+    server.ids().on_exhausted([this] {
       auto b = next_boot();
       return b ? *b : 0;  // without Redis, boot 0 of this node: ids repeat only after 2^32 more
     });
     return status::ok;
   }
 
-  // ---- Requests: as basic_server, in a transaction on the line -----------
-  template <effect_sink Out>
-  status on_subscribe(subscribe_request const& r, Out&& out) {
-    std::string_view line = r.line;
-    if (r.subscription != 0 && line.empty()) {  // inside the dialog: the index knows the line
-      auto rep = command({"HGET", index_key_, std::to_string(r.subscription)}, true);
-      if (!rep || rep->type == REDIS_REPLY_ERROR) return status::unavailable;
-      lookup_line_.assign(detail::str(rep.get()));
-      line = lookup_line_;
-    }
-    return transact(line, r.subscription, [&](effect_list& b) { server_.on_subscribe(r, b); }, out);
-  }
-  template <effect_sink Out>
-  status on_publish(publish_request const& r, Out&& out) {
-    return transact(r.line, 0, [&](effect_list& b) { server_.on_publish(r, b); }, out);
-  }
-  template <effect_sink Out>
-  status on_dialog(dialog_event const& d, Out&& out, state_change* result = nullptr) {
-    return transact(d.line, 0, [&](effect_list& b) {
-      state_change const c = server_.on_dialog(d, b);
-      if (result) *result = c;
-    }, out);
-  }
-  template <effect_sink Out>
-  status release(std::string_view line, std::optional<std::uint32_t> index, Out&& out, std::size_t* released = nullptr) {
-    return transact(line, 0, [&](effect_list& b) {
-      std::size_t const n = server_.release(line, index, b);
-      if (released) *released = n;
-    }, out);
-  }
-  template <effect_sink Out>
-  status update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote, Out&& out,
-                state_change* result = nullptr) {
-    return transact(line, 0, [&](effect_list& b) {
-      state_change const c = server_.update(line, index, to, remote, b);
-      if (result) *result = c;
-    }, out);
-  }
-
-  // Loads the line into the cache: then server().line(uri) and
-  // server().first_idle_appearance(uri) answer from Redis' state.
-  status load(std::string_view line) {
-    server_.storage().clear();
-    std::string version;
-    return load_line(line, version);
-  }
-
-  // ---- Cluster-wide expiry ----------------------------------------------
   // Claims the due entries of the expiry set (at most options::expire_batch)
-  // and expires them; `expired` counts the entries handled.
-  template <effect_sink Out>
-  status expire_due(Out&& out, std::size_t* expired = nullptr) {
-    time_point const now = server_.clock().now();
+  // and expires them through server.on_timer(); `expired` counts the entries
+  // handled.
+  template <class Server, effect_sink Out>
+  status expire_due(Server& server, Out&& out, std::size_t* expired = nullptr) {
+    if (expired) *expired = 0;
+    if (c_ == nullptr) return status::ok;
+    time_point const now = server.clock().now();
     auto rep = eval(claim_sha_, detail::claim_script,
                     {expiry_key_}, {std::to_string(now.count()), std::to_string((now + opt_.claim_lease).count()),
                                     std::to_string(opt_.expire_batch)});
@@ -247,7 +269,6 @@ class shared_server {
     std::vector<std::string> claimed;
     for (std::size_t i = 0; i < rep->elements; ++i) claimed.emplace_back(detail::str(rep->element[i]));
     rep.reset();
-    if (expired) *expired = 0;
     for (std::string const& m : claimed) {
       auto const p = parse_expiry_member(m);
       if (!p) {
@@ -255,16 +276,18 @@ class shared_server {
         continue;
       }
       std::string const line(p->line);
-      status const s = transact(line, 0, [&](effect_list& b) { server_.on_timer(p->timer, b); }, out);
-      if (s != status::ok) return s;  // the lease brings the entry back
+      claimed_ = claimed_timer{p->timer, line};
+      server.on_timer(p->timer, out);
+      claimed_.reset();
+      if (last_ != status::ok) return last_;  // the lease brings the entry back
       if (!committed_) {
         // Nothing expired (refreshed since, or already gone): the entry gets
         // its real deadline back, or goes.
         std::optional<time_point> at;
-        auto& st = server_.storage();
         if (p->timer.kind == timer_kind::subscription) {
-          if (subscription const* sub = st.find_subscription(p->timer.id); sub && sub->line == line) at = sub->expires_at;
-        } else if (publication const* pub = st.find_publication(p->timer.id); pub && pub->line == line) {
+          if (subscription const* sub = cache_.find_subscription(p->timer.id); sub && sub->line == line)
+            at = sub->expires_at;
+        } else if (publication const* pub = cache_.find_publication(p->timer.id); pub && pub->line == line) {
           at = pub->expires_at;
         }
         auto fix = at ? command({"ZADD", expiry_key_, "XX", std::to_string(at->count()), m}, true)
@@ -278,6 +301,7 @@ class shared_server {
 
   // The earliest deadline in the expiry set (nullopt: none, or unreachable).
   std::optional<time_point> next_deadline() {
+    if (c_ == nullptr) return std::nullopt;
     auto rep = command({"ZRANGE", expiry_key_, "0", "0", "WITHSCORES"}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return std::nullopt;
     std::string const score(detail::str(rep->element[1]));
@@ -295,23 +319,23 @@ class shared_server {
   // subscribe()), waiting at most timeout_ms for the first. After a lost
   // connection it reconnects, subscribes again and resync()s, since messages
   // sent meanwhile are lost.
-  template <effect_sink Out>
-  status drain(redisContext* c, Out&& out, int timeout_ms = 0) {
+  template <class Server, effect_sink Out>
+  status drain(Server& server, redisContext* c, Out&& out, int timeout_ms = 0) {
     if (c->err) {
       if (redisReconnect(c) != REDIS_OK || subscribe(c) != status::ok) return status::unavailable;
-      if (status const s = resync(out); s != status::ok) return s;
+      if (status const s = resync(server, out); s != status::ok) return s;
     }
-    if (status const s = drain_buffered(c, out); s != status::ok) return s;
+    if (status const s = drain_buffered(server, c, out); s != status::ok) return s;
     pollfd p{c->fd, POLLIN, 0};
     if (::poll(&p, 1, timeout_ms) <= 0) return status::ok;
     if (redisBufferRead(c) != REDIS_OK) return status::unavailable;
-    return drain_buffered(c, out);
+    return drain_buffered(server, c, out);
   }
 
   // One change message (the payload of a message on channel()), for users
   // whose event loop reads the subscription itself.
-  template <effect_sink Out>
-  status handle_change(std::string_view payload, Out&& out) {
+  template <class Server, effect_sink Out>
+  status handle_change(Server& server, std::string_view payload, Out&& out) {
     if (!decode_change(payload, msg_in_)) return status::corrupt;
     if (msg_in_.origin == node_) return status::ok;
     bool mine = false;
@@ -321,15 +345,16 @@ class shared_server {
     owed_.clear();
     for (change_entry const& e : msg_in_.entries)
       if (owner_of(e.id) == node_) owed_.push_back(e);
-    return notify_owned(msg_in_.line, out);
+    return notify_owned(server, msg_in_.line, out);
   }
 
   // A NOTIFY to each call-info and dialog;shared subscription this server
   // owns, showing its line as Redis holds it: after change messages may have
   // been lost. The lines are read in pipelined batches; a line with a
   // dialog;shared watcher is then run as a transaction (its version).
-  template <effect_sink Out>
-  status resync(Out&& out) {
+  template <class Server, effect_sink Out>
+  status resync(Server& server, Out&& out) {
+    if (c_ == nullptr) return status::ok;
     auto rep = command({"HGETALL", index_key_}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) return status::unavailable;
     std::vector<std::pair<std::string, subscription_id>> mine;  // (line, id)
@@ -362,10 +387,14 @@ class shared_server {
         if (redisGetReply(c_, &raw) != REDIS_OK || raw == nullptr) return status::unavailable;
         detail::reply_ptr r(static_cast<redisReply*>(raw));
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) return status::unavailable;
-        server_.storage().clear();
-        if (!decode_line(lines[i], detail::str(r->element[1]), server_.storage())) return status::corrupt;
+        cache_.clear();
+        if (!decode_line(lines[i], detail::str(r->element[1]), cache_)) return status::corrupt;
         buf_.clear();
-        server_.notify_watchers_of(lines[i], buf_);
+        {
+          // The line is loaded: the NOTIFYs read it as it is (no transaction).
+          holding hold(*this);
+          server.notify_watchers_of(lines[i], buf_);
+        }
         for (; next < mine.size() && mine[next].first == lines[i]; ++next)
           for (effect const& f : buf_.items)
             if (auto const* n = std::get_if<notify>(&f); n && n->subscription == mine[next].second) {
@@ -380,7 +409,7 @@ class shared_server {
       std::size_t j = i;
       for (; j < numbered.size() && numbered[j].first == numbered[i].first; ++j)
         owed_.push_back({numbered[j].second, false, event_package::dialog_shared, std::nullopt, 0, 0, {}});
-      if (status const s = notify_owned(numbered[i].first, out); s != status::ok) return s;
+      if (status const s = notify_owned(server, numbered[i].first, out); s != status::ok) return s;
       i = j;
     }
     return status::ok;
@@ -388,6 +417,20 @@ class shared_server {
 
  private:
   enum class commit_result { committed, conflict, failed };
+
+  // The expiry entry expire_due() is handing to on_timer(): its line.
+  struct claimed_timer {
+    timer_id timer;
+    std::string line;
+  };
+  // Marks the cache as holding a loaded line: calls made meanwhile run on it.
+  struct holding {
+    storage& s;
+    explicit holding(storage& st) noexcept : s(st) { s.in_transaction_ = true; }
+    ~holding() { s.in_transaction_ = false; }
+    holding(holding const&) = delete;
+    holding& operator=(holding const&) = delete;
+  };
 
   // A command on the command connection. A lost connection is reconnected
   // first; an idempotent command is sent again once after a failure (the
@@ -453,7 +496,7 @@ class shared_server {
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return status::unavailable;
     redisReply const* v = rep->element[0];
     version = v->type == REDIS_REPLY_STRING ? std::string(detail::str(v)) : std::string("0");
-    if (!decode_line(line, detail::str(rep->element[1]), server_.storage())) return status::corrupt;
+    if (!decode_line(line, detail::str(rep->element[1]), cache_)) return status::corrupt;
     return status::ok;
   }
 
@@ -469,26 +512,26 @@ class shared_server {
     for (auto it = buf_.items.rbegin(); it != buf_.items.rend(); ++it) {
       auto const* n = std::get_if<notify>(&*it);
       if (n == nullptr || n->event != event_package::dialog_shared || local(*n, subject)) continue;
-      if (subscription* s = server_.storage().find_subscription(n->subscription)) s->version = n->version;
+      if (subscription* s = cache_.find_subscription(n->subscription)) s->version = n->version;
     }
   }
 
   // The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
   // showing the line as Redis holds it now; in a transaction, so that the
   // versions dialog;shared NOTIFYs take are committed before they are sent.
-  template <class Out>
-  status notify_owned(std::string const& line, Out& out) {
+  template <class Server, class Out>
+  status notify_owned(Server& server, std::string const& line, Out& out) {
     bool const numbers = std::any_of(owed_.begin(), owed_.end(), [](change_entry const& e) { return !e.ended; });
     auto run = [&](effect_list& b) {
       rendered_.clear();
-      if (numbers) server_.notify_watchers_of(line, rendered_);
+      if (numbers) server.notify_watchers_of(line, rendered_);
       // The versions of the NOTIFYs not sent here stay as loaded.
       for (auto it = rendered_.items.rbegin(); it != rendered_.items.rend(); ++it) {
         auto const* n = std::get_if<notify>(&*it);
         if (n == nullptr || owes(n->subscription)) continue;
-        if (subscription* s = server_.storage().find_subscription(n->subscription)) s->version = n->version;
+        if (subscription* s = cache_.find_subscription(n->subscription)) s->version = n->version;
       }
-      line_record const* rec = server_.storage().find_line(line);
+      line_record const* rec = cache_.find_line(line);
       for (auto it = owed_.begin(); it != owed_.end(); ++it) {
         change_entry const& e = *it;
         // One NOTIFY per subscription, however often a message names it.
@@ -500,12 +543,12 @@ class shared_server {
           n.event = e.event;
           n.state = substate::terminated;
           n.reason = e.reason;
-          n.line = rec ? server_type::view_of(*rec) : line_view{line, {}, {}};
+          n.line = rec ? Server::view_of(*rec) : line_view{line, {}, {}};
           n.seized_index = e.seized_index;
           n.version = e.version;
           n.event_id = e.event_id;
-          n.format = Policies::dialect::format;
-          n.expires_in_initial = Policies::dialect::expires_in_initial_notify;
+          n.format = Server::dialect::format;
+          n.expires_in_initial = Server::dialect::expires_in_initial_notify;
           b(effect{n});
           continue;
         }
@@ -513,34 +556,57 @@ class shared_server {
           if (auto const* n = std::get_if<notify>(&f); n && n->subscription == e.id) b(f);
       }
     };
-    return transact(line, 0, run, out);
+    return transact_line(line, 0, run, out);
   }
   bool owes(subscription_id id) const noexcept {
     return std::any_of(owed_.begin(), owed_.end(), [&](change_entry const& e) { return !e.ended && e.id == id; });
   }
 
-  template <class Run, class Out>
-  status transact(std::string_view line, subscription_id subject, Run&& run, Out& out) {
-    map_storage& st = server_.storage();
+  // end_all_subscriptions: the body once per line that holds a subscription
+  // this server owns, each line its own transaction.
+  template <class Body, class Out>
+  status transact_every_line(Body& body, Out& out) {
+    auto rep = command({"HGETALL", index_key_}, true);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) return last_ = status::unavailable;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+      std::uint64_t id = 0;
+      std::string_view const f = detail::str(rep->element[i]);
+      std::from_chars(f.data(), f.data() + f.size(), id);
+      if (id != 0 && owner_of(id) == node_) lines.emplace_back(detail::str(rep->element[i + 1]));
+    }
+    rep.reset();
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    for (std::string const& line : lines)
+      if (status const s = transact_line(line, 0, body, out); s != status::ok) return s;
+    return status::ok;
+  }
+
+  template <class Body, class Out>
+  status transact_line(std::string_view line, subscription_id subject, Body& body, Out& out) {
     for (unsigned attempt = 0; attempt < opt_.max_attempts; ++attempt) {
       ++stats_.attempts;
       committed_ = false;
       buf_.clear();
-      st.clear();
+      cache_.clear();
       std::string version;
-      if (status const s = load_line(line, version); s != status::ok) return s;
-      encode_line(st, line, before_);
-      expiry_entries(st, line, old_entries_);
-      run(buf_);
+      if (status const s = load_line(line, version); s != status::ok) return last_ = s;
+      encode_line(cache_, line, before_);
+      expiry_entries(cache_, line, old_entries_);
+      {
+        holding hold(*this);
+        body(buf_);
+      }
       keep_routed_versions(subject);
-      encode_line(st, line, after_);
+      encode_line(cache_, line, after_);
       if (after_ != before_) {
         commit_result const c = commit(line, version, subject);
         if (c == commit_result::conflict) {
           ++stats_.conflicts;
           continue;
         }
-        if (c == commit_result::failed) return status::unavailable;
+        if (c == commit_result::failed) return last_ = status::unavailable;
         committed_ = true;
         ++stats_.commits;
       }
@@ -551,9 +617,9 @@ class shared_server {
           out(e);
         }
       }
-      return status::ok;
+      return last_ = status::ok;
     }
-    return status::contention;
+    return last_ = status::contention;
   }
 
   commit_result commit(std::string_view line, std::string const& version, subscription_id subject) {
@@ -585,7 +651,7 @@ class shared_server {
     if (msg_out_.entries.empty()) message_.clear();
     else encode_change(msg_out_, message_);
 
-    expiry_entries(server_.storage(), line, new_entries_);
+    expiry_entries(cache_, line, new_entries_);
     strings_.clear();
     auto num = [&](auto v) { strings_.push_back(std::to_string(v)); };
     auto member = [&](timer_id t) { strings_.push_back(expiry_member(t, line)); };
@@ -619,8 +685,8 @@ class shared_server {
     return rep->integer == 0 ? commit_result::conflict : commit_result::committed;
   }
 
-  template <class Out>
-  status drain_buffered(redisContext* c, Out& out) {
+  template <class Server, class Out>
+  status drain_buffered(Server& server, redisContext* c, Out& out) {
     for (;;) {
       void* raw = nullptr;
       if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return status::unavailable;
@@ -629,18 +695,21 @@ class shared_server {
       if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3 || detail::str(rep->element[0]) != "message") continue;
       std::string const payload(detail::str(rep->element[2]));
       rep.reset();
-      if (status const s = handle_change(payload, out); s == status::unavailable) return s;
+      if (status const s = handle_change(server, payload, out); s == status::unavailable) return s;
     }
   }
 
-  redisContext* c_;
-  std::uint32_t node_;
+  redisContext* c_ = nullptr;
+  std::uint32_t node_ = 0;
   options opt_;
-  server_type server_;
+  map_storage cache_;
   counters stats_;
   std::string seq_key_, index_key_, expiry_key_, channel_;
   std::string commit_sha_, claim_sha_;
+  bool in_transaction_ = false;
   bool committed_ = false;
+  status last_ = status::ok;
+  std::optional<claimed_timer> claimed_;
   effect_list buf_;
   std::string before_, after_, message_, lookup_line_;
   std::vector<expiry_entry> old_entries_, new_entries_;
@@ -651,5 +720,40 @@ class shared_server {
   std::vector<char const*> argv_;
   std::vector<std::size_t> lens_;
 };
+
+// The servers sharing one Redis: the storage, ids unique across them, and
+// one time line (the system clock; keep the hosts NTP-synchronised).
+struct policies : default_policies {
+  using clock = system_clock;
+  using storage = redis::storage;
+  using ids = cluster_ids;
+};
+
+// A server on redis::storage; the functions below are its storage's duties
+// that need the server (its clock, ids and calls).
+template <class S>
+concept server_on_redis = std::same_as<typename S::storage_type, storage> &&
+                          std::same_as<typename S::ids_type, cluster_ids>;
+
+template <server_on_redis Server>
+status start(Server& s) {
+  return s.storage().start(s);
+}
+template <server_on_redis Server, effect_sink Out>
+status expire_due(Server& s, Out&& out, std::size_t* expired = nullptr) {
+  return s.storage().expire_due(s, out, expired);
+}
+template <server_on_redis Server, effect_sink Out>
+status drain(Server& s, redisContext* c, Out&& out, int timeout_ms = 0) {
+  return s.storage().drain(s, c, out, timeout_ms);
+}
+template <server_on_redis Server, effect_sink Out>
+status handle_change(Server& s, std::string_view payload, Out&& out) {
+  return s.storage().handle_change(s, payload, out);
+}
+template <server_on_redis Server, effect_sink Out>
+status resync(Server& s, Out&& out) {
+  return s.storage().resync(s, out);
+}
 
 }  // namespace callinfo::v1::redis
