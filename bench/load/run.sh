@@ -66,7 +66,7 @@ case $only in ""|sca-server|kamailio) ;; *) echo "load: --only sca-server|kamail
 . "$root/scripts/lib/deps.sh"
 ensure_packages sip-tester kamailio python3
 if [ -z "$server" ] && [ "$only" != kamailio ]; then
-  ensure_packages libsofia-sip-ua-dev pkg-config meson ninja-build g++ libboost-dev
+  ensure_packages libsofia-sip-ua-dev libhiredis-dev pkg-config meson ninja-build g++ libboost-dev
   (cd "$root" && configure_build build-load-bench -Dtests=false -Dcmake_package=disabled -Dbuildtype=release &&
     nice meson compile -C build-load-bench -j1 sca-server >/dev/null)
   server=$root/build-load-bench/examples/sca-server
