@@ -138,12 +138,9 @@ TEST_CASE("snapshot/restore round-trips every Ids policy: counter_ids, random_id
 
 TEST_CASE("snapshot/restore keeps a subscription's Event id and a publication's publisher; old records still read") {
   harness<> h;
-  subscribe_request r;
-  r.event = event_package::call_info;
-  r.line = bob;
-  r.watcher = "sip:w@x";
+  subscribe_request r = h.subscribe_of(event_package::call_info, "sip:w@x");
   r.event_id = "x7";
-  h.last = h.server.on_subscribe(r);
+  h.subscribe(r);
   subscription_id const id = h.reply().subscription;
   publish_request p;
   p.line = bob;

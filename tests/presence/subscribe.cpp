@@ -203,12 +203,9 @@ TEST_CASE("the Authorizer policy refuses with 403 and nothing is stored") {
 
 TEST_CASE("RFC 6665 §8.2.1: the Event id is part of the subscription: echoed in the 2xx and every NOTIFY") {
   harness<> h;
-  subscribe_request r;
-  r.event = event_package::call_info;
-  r.line = bob;
-  r.watcher = "sip:w@x";
+  subscribe_request r = h.subscribe_of(event_package::call_info, "sip:w@x");
   r.event_id = "a1";
-  h.last = h.server.on_subscribe(r);
+  h.subscribe(r);
   CHECK(h.reply().code == 200);
   CHECK(h.reply().event_id == "a1");
   subscription_id const id = h.reply().subscription;
@@ -216,7 +213,7 @@ TEST_CASE("RFC 6665 §8.2.1: the Event id is part of the subscription: echoed in
   CHECK(h.notifies(id)[0].event_id == "a1");
   // A second subscription of the same watcher with another id is another subscription.
   r.event_id = "b2";
-  h.last = h.server.on_subscribe(r);
+  h.subscribe(r);
   subscription_id const other = h.reply().subscription;
   CHECK(other != id);
   CHECK(h.notifies(other)[0].event_id == "b2");
@@ -242,12 +239,9 @@ TEST_CASE("RFC 6665 §8.2.1: the Event id is part of the subscription: echoed in
 
 TEST_CASE("RFC 6665 §8.4: an Event id that is not a token is 400, nothing stored") {
   harness<> h;
-  subscribe_request r;
-  r.event = event_package::call_info;
-  r.line = bob;
-  r.watcher = "sip:w@x";
+  subscribe_request r = h.subscribe_of(event_package::call_info, "sip:w@x");
   r.event_id = "a b\r\nX: 1";
-  h.last = h.server.on_subscribe(r);
+  h.subscribe(r);
   CHECK(h.reply().code == 400);
   CHECK(h.reply().event_id.empty());
   CHECK(h.server.storage().subscription_count() == 0);

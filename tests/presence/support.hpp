@@ -62,12 +62,21 @@ struct harness {
     return reader.updates();
   }
 
-  effect_list const& subscribe(event_package e, std::string_view watcher, std::optional<std::uint32_t> expires = {},
-                               std::optional<std::string_view> ci = {}, std::string_view line = bob) {
+  // A SUBSCRIBE to `line` from `watcher`, for a test to add to.
+  static subscribe_request subscribe_of(event_package e, std::string_view watcher, std::string_view line = bob) {
     subscribe_request r;
     r.event = e;
     r.line = line;
     r.watcher = watcher;
+    return r;
+  }
+  effect_list const& subscribe(subscribe_request const& r) {
+    last = server.on_subscribe(r);
+    return last;
+  }
+  effect_list const& subscribe(event_package e, std::string_view watcher, std::optional<std::uint32_t> expires = {},
+                               std::optional<std::string_view> ci = {}, std::string_view line = bob) {
+    subscribe_request r = subscribe_of(e, watcher, line);
     r.expires = expires;
     r.seize = seize_of(ci);
     last = server.on_subscribe(r);

@@ -25,20 +25,21 @@
 
 namespace callinfo::inline v1 {
 
-// The final response to the request just handled.
+// The final response to the request just handled. (Fields are ordered to
+// pack: every call writes its effects, so their size is on the hot path.)
 struct response {
   std::uint16_t code = 200;
-  std::string_view reason = "OK";
   event_package event = event_package::call_info;
-  subscription_id subscription = 0;     // SUBSCRIBE 2xx: the id for later refreshes
+  // Allow-Events (RFC 6665 §8.2.2): the packages the server serves, on a 2xx
+  // to SUBSCRIBE and on a 489; 0: no header.
+  event_package_set allow_events = 0;
   std::optional<std::uint32_t> expires;  // Expires header of a 2xx to SUBSCRIBE / PUBLISH
+  std::string_view reason = "OK";
+  subscription_id subscription = 0;     // SUBSCRIBE 2xx: the id for later refreshes
   std::string_view etag;                 // PUBLISH 2xx: SIP-ETag (empty otherwise)
   std::optional<std::uint32_t> retry_after;  // Retry-After (seize conflicts in the Kamailio dialect)
   std::optional<std::uint32_t> min_expires;  // 423 Interval Too Brief: Min-Expires
   std::string_view event_id;                 // SUBSCRIBE: the Event header's id param to echo (empty: none)
-  // Allow-Events (RFC 6665 §8.2.2): the packages the server serves, on a 2xx
-  // to SUBSCRIBE and on a 489; 0: no header.
-  event_package_set allow_events = 0;
 };
 
 // What a line looks like to a NOTIFY: its URI and every busy appearance
@@ -50,20 +51,21 @@ struct line_view {
   std::span<line_dialog const> dialogs{};
 };
 
-// A NOTIFY inside subscription `subscription`'s dialog.
+// A NOTIFY inside subscription `subscription`'s dialog (fields ordered to
+// pack, as response's).
 struct notify {
   subscription_id subscription = 0;
   event_package event = event_package::call_info;
   substate state = substate::active;
   std::optional<event_reason> reason;    // with terminated
   std::optional<std::uint32_t> expires;  // seconds left, for Subscription-State ;expires=
-  line_view line;                        // call-info: the whole line
   std::uint32_t seized_index = 0;        // line-seize: the seized appearance (0: none)
-  bool initial = false;                  // the NOTIFY that follows an accepted SUBSCRIBE
+  line_view line;                        // call-info: the whole line
+  std::string_view event_id;  // the subscription's Event id param (RFC 6665 §8.2.1), echoed in Event
   // dialog;shared: the dialog-info version (RFC 4235 §4.1), counted per
   // subscription from 0; the body is written by write_dialog_info().
   std::uint32_t version = 0;
-  std::string_view event_id;  // the subscription's Event id param (RFC 6665 §8.2.1), echoed in Event
+  bool initial = false;                  // the NOTIFY that follows an accepted SUBSCRIBE
   // How the dialect writes it (set by the server from its Dialect policy, so
   // a writer cannot be given another): the Call-Info format, and whether the
   // first NOTIFY carries ;expires (Kamailio sca sends a bare `active`).

@@ -107,6 +107,11 @@ class record_reader {
     while (p < text_.size() && text_[p] == ' ') ++p;
     return p < text_.size() && text_[p] != '\n';
   }
+  // A trailing string field added after the format's first version: empty
+  // when the record ends before it.
+  std::string_view trailing_string() {
+    return more_in_record() ? string() : std::string_view{};
+  }
   bool end_of_record() noexcept {
     while (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
     if (pos_ < text_.size() && text_[pos_] != '\n') return fail();
@@ -277,11 +282,9 @@ bool read_subscription(record_reader& in, Storage& st, line_record& rec, time_po
   sub.seized_index = in.number<std::uint32_t>();
   if (sub.event == event_package::dialog_shared) sub.version = std::exchange(sub.seized_index, 0u);
   sub.watcher = std::string(in.string());
-  if (in.more_in_record()) {
-    std::string_view const id = in.string();
-    if (!id.empty() && !is_token(id)) return in.fail();
-    sub.event_id = std::string(id);
-  }
+  std::string_view const event_id = in.trailing_string();
+  if (!event_id.empty() && !is_token(event_id)) return in.fail();
+  sub.event_id = std::string(event_id);
   sub.line = rec.state.uri();
   if (!in.ok() || sub.id == 0 || st.find_subscription(sub.id)) return in.fail();
   rec.watchers.push_back(sub.id);
@@ -297,7 +300,7 @@ publication const* read_publication(record_reader& in, Storage& st, time_point b
   p.expires_at = base + time_point(in.number<std::int64_t>());
   p.line = std::string(line.empty() ? in.string() : line);
   p.etag = std::string(in.string());
-  if (in.more_in_record()) p.publisher = std::string(in.string());
+  p.publisher = std::string(in.trailing_string());
   if (!in.ok() || p.id == 0 || st.find_publication(p.id) || st.find_publication(std::string_view(p.etag))) {
     in.fail();
     return nullptr;

@@ -410,10 +410,12 @@ class basic_server {
   seize_outcome choose_seize_index(subscribe_request const& r, line_record const* rec, bool seizing) const;
 
   // A NOTIFY for subscription `id` showing line `uri` (record `rec`, or all
-  // idle when the line is not stored). `expires` is the time left of a
-  // stored subscription.
-  notify make_notify(subscription_id id, event_package e, std::string_view uri, line_record const* rec,
-                     std::uint32_t seized) {
+  // idle when the line is not stored). `sub` is the stored subscription
+  // (nullptr for a fetch, which is not stored): its Event id, the time it
+  // has left, and for dialog;shared the next version. Callers pass what
+  // they already found, so a NOTIFY costs no second lookup.
+  notify make_notify(subscription* sub, subscription_id id, event_package e, std::string_view uri,
+                     line_record const* rec, std::uint32_t seized) {
     notify n;
     n.subscription = id;
     n.event = e;
@@ -421,10 +423,10 @@ class basic_server {
     n.expires_in_initial = dialect::expires_in_initial_notify;
     n.line = rec ? line_view{uri, rec->state.busy(), rec->dialogs} : line_view{uri, {}, {}};
     n.seized_index = seized;
-    if (subscription* s = storage_.find_subscription(id)) {
-      n.event_id = s->event_id;
-      n.expires = seconds_left(s->expires_at);
-      if (e == event_package::dialog_shared) n.version = s->version++;  // RFC 4235 §4.1
+    if (sub != nullptr) {
+      n.event_id = sub->event_id;
+      n.expires = seconds_left(sub->expires_at);
+      if (e == event_package::dialog_shared) n.version = sub->version++;  // RFC 4235 §4.1
     }
     return n;
   }
@@ -434,10 +436,10 @@ class basic_server {
   template <effect_sink Out>
   void notify_watchers(line_record const& rec, Out& out, bool dialog_shared_only = false) {
     for (subscription_id id : rec.watchers) {
-      subscription const* s = storage_.find_subscription(id);
+      subscription* s = storage_.find_subscription(id);
       if (s == nullptr || s->event == event_package::line_seize) continue;
       if (dialog_shared_only && s->event != event_package::dialog_shared) continue;
-      out(effect{make_notify(id, s->event, rec.state.uri(), &rec, 0)});
+      out(effect{make_notify(s, id, s->event, rec.state.uri(), &rec, 0)});
     }
   }
 

@@ -186,7 +186,7 @@ inline bool decode_change(std::string_view text, change_message& m) {
       if (reason != "-") e.reason = to_event_reason(reason);
       e.seized_index = in.number<std::uint32_t>();
       if (e.event == event_package::dialog_shared) e.version = std::exchange(e.seized_index, 0u);
-      if (in.more_in_record()) e.event_id = std::string(in.string());  // older messages end before it
+      e.event_id = std::string(in.trailing_string());  // older messages end before it
       if (!e.event_id.empty() && !is_token(e.event_id)) return in.fail();
     } else {
       return in.fail();

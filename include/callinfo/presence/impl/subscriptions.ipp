@@ -51,7 +51,7 @@ inline auto basic_server<Policies>::handle_subscribe(subscribe_request const& r,
     // RFC 6665 §4.4.3: a fetch. One NOTIFY, then the subscription is over;
     // a line-seize fetch seizes nothing.
     out(effect{subscribe_ok(r, id, 0u)});
-    notify n = make_notify(id, r.event, r.line, rec, seize_index);
+    notify n = make_notify(nullptr, id, r.event, r.line, rec, seize_index);
     n.event_id = r.event_id;
     n.state = substate::terminated;
     n.reason = event_reason::timeout;
@@ -71,13 +71,13 @@ inline auto basic_server<Policies>::handle_subscribe(subscribe_request const& r,
   if (r.event == event_package::line_seize) {
     state_change const c = rec->state.set_state(seize_index, appearance_state::seized, dialect::transitions,
                                                 {driver_kind::seize, id});
-    notify n = make_notify(id, r.event, rec->state.uri(), rec, seize_index);
+    notify n = make_notify(&sub, id, r.event, rec->state.uri(), rec, seize_index);
     n.initial = true;
     out(effect{n});
     if (c.result == transition::applied) changed(*rec, seize_index, c, driver_kind::seize, out);
     notify_watchers(*rec, out);
   } else {
-    notify n = make_notify(id, r.event, rec->state.uri(), rec, 0);
+    notify n = make_notify(&sub, id, r.event, rec->state.uri(), rec, 0);
     n.initial = true;
     out(effect{n});
   }
@@ -189,7 +189,7 @@ inline auto basic_server<Policies>::end_subscription(subscription& s, std::optio
     // The line URI is read from the line (which outlives this call), and
     // the Event id from retired_event_ids_, not from the subscription
     // about to be erased.
-    notify n = make_notify(id, s.event, rec ? std::string_view(rec->state.uri()) : std::string_view{},
+    notify n = make_notify(&s, id, s.event, rec ? std::string_view(rec->state.uri()) : std::string_view{},
                            rec, s.seized_index);
     if (!s.event_id.empty()) n.event_id = retired_event_ids_.emplace_back(std::move(s.event_id));
     n.state = substate::terminated;
@@ -230,7 +230,7 @@ inline auto basic_server<Policies>::refresh(subscribe_request const& r, Out& out
   out(effect{subscribe_ok(r, s->id, expires)});
   out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
   line_record* rec = storage_.find_line(s->line);
-  out(effect{make_notify(s->id, s->event, s->line, rec, s->seized_index)});
+  out(effect{make_notify(s, s->id, s->event, s->line, rec, s->seized_index)});
 }
 
 }  // namespace callinfo::v1
