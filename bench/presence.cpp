@@ -4,10 +4,11 @@
 //
 // Events per second through basic_server for state changes (dialog events
 // and PUBLISH modifies, with 0, 1 and 10 call-info watchers), SUBSCRIBE
-// refreshes, and the memory a line's appearances and a subscription take
-// (heap bytes in use, from glibc's mallinfo2, divided by the count). The
-// effect sink counts effects and keeps none, as a stack that writes each
-// NOTIFY straight into its send buffer would.
+// refreshes, the builders (a NOTIFY's Call-Info, its header block, its
+// headers one by one), and the memory a line's appearances and a
+// subscription take (heap bytes in use, from glibc's mallinfo2, divided by
+// the count). The effect sink counts effects and keeps none, as a stack
+// that writes each NOTIFY straight into its send buffer would.
 #include "alloc_count.hpp"
 
 #include <callinfo/adapters/call_info.hpp>
@@ -22,6 +23,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -213,6 +215,26 @@ void BM_write_notify_headers_8(benchmark::State& state) {
       static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_write_notify_headers_8)->Arg(0)->Arg(1)->Arg(2);
+
+// The same headers handed out one by one (for_each_notify_header(), values
+// in its stack buffer), to a callback that only adds up their sizes: the
+// form a stack that sets headers through its own API uses.
+void BM_for_each_notify_header_8(benchmark::State& state) {
+  std::vector<appearance> const busy = busy_8(state.range(0) == 2);
+  notify const n = notify_8(state, busy);
+  std::uint64_t const before = callinfo_bench::allocation_count();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    benchmark::DoNotOptimize(
+        for_each_notify_header(n, [&](std::string_view name, std::string_view value) { bytes += name.size() + value.size(); }));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["allocs/build"] =
+      static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_for_each_notify_header_8)->Arg(0)->Arg(1)->Arg(2);
 
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
