@@ -56,7 +56,9 @@ inline constexpr std::size_t header_values_capacity = 2048;
 namespace detail {
 
 // The block writers' side of a header sequence: each header as the line
-// `Name: value\r\n`, written straight into the writer.
+// `Name: value\r\n`, written straight into the writer. A line's CRLF goes
+// out with the next header's name (one copy instead of two); end() writes
+// the last one.
 template <class Writer>
 class header_lines {
  public:
@@ -64,17 +66,22 @@ class header_lines {
 
   template <std::size_t N, class Value>
   void operator()(char const (&name)[N], Value const& value) {
-    char* p = w_->reserve(N + 1);
+    char* p = w_->reserve(N + 3);
+    if (open_) p = put_literal(p, "\r\n");
     p = put_literal(p, name);
-    *p++ = ':';
-    *p++ = ' ';
+    p = put_literal(p, ": ");
     w_->commit(p);
     value(*w_);
-    w_->put("\r\n");
+    open_ = true;
+  }
+  void end() {
+    if (open_) w_->put("\r\n");
+    open_ = false;
   }
 
  private:
   Writer* w_;
+  bool open_ = false;
 };
 
 // The per-header side: each value written into `buffer` after the one

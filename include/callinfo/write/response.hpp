@@ -92,11 +92,12 @@ void put_allow_events(Writer& w, event_package_set packages) {
 
 // The headers of a checked response, in order: the one sequence behind
 // write_response_headers(), write_response() and for_each_response_header().
-// `h(name, value)` takes each header's name and a function writing its value.
+// `h(name, value)` takes each header's name and a function writing its
+// value. Inlined into each caller, as put_notify_headers() is.
 inline constexpr std::size_t max_response_headers = 6;
 
 template <class Headers>
-void put_response_headers(Headers& h, response const& r) {
+[[gnu::always_inline]] inline void put_response_headers(Headers& h, response const& r) {
   h("Event", [&](auto& w) { put_event(w, r.event, r.event_id); });
   if (r.expires) h("Expires", [&](auto& w) { w.put_uint(*r.expires); });
   if (!r.etag.empty()) h("SIP-ETag", [&](auto& w) { w.append(r.etag); });
@@ -113,6 +114,7 @@ build_result write_response_block(response const& r, bool status_line, Sink& out
   if (status_line) put_status_line(w, r);
   header_lines lines(w);
   put_response_headers(lines, r);
+  lines.end();
   w.flush();
   return finish_build(out);
 }
