@@ -4,10 +4,11 @@
 //
 // Events per second through basic_server for state changes (dialog events
 // and PUBLISH modifies, with 0, 1 and 10 call-info watchers), SUBSCRIBE
-// refreshes, and the memory a line's appearances and a subscription take
-// (heap bytes in use, from glibc's mallinfo2, divided by the count). The
-// effect sink counts effects and keeps none, as a stack that writes each
-// NOTIFY straight into its send buffer would.
+// refreshes, the builders (a NOTIFY's Call-Info, its header block, its
+// headers one by one), and the memory a line's appearances and a
+// subscription take (heap bytes in use, from glibc's mallinfo2, divided by
+// the count). The effect sink counts effects and keeps none, as a stack
+// that writes each NOTIFY straight into its send buffer would.
 #include "alloc_count.hpp"
 
 #include <callinfo/adapters/call_info.hpp>
@@ -22,6 +23,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -145,18 +147,24 @@ void BM_subscribe_refresh(benchmark::State& state) {
 }
 BENCHMARK(BM_subscribe_refresh);
 
-// The Call-Info of a call-info NOTIFY for a line with 8 busy appearances,
-// into a fixed buffer: OpenSIPS format (arg 0), Kamailio format without
-// (1) and with (2) a remote party on every appearance.
-void BM_build_call_info_8(benchmark::State& state) {
+// 8 busy appearances, active and held in turn, with or without a remote party.
+std::vector<appearance> busy_8(bool with_remote) {
   std::vector<appearance> busy;
   for (std::uint32_t i = 1; i <= 8; ++i) {
     appearance a;
     a.index = i;
     a.state = i % 2 ? appearance_state::active : appearance_state::held;
-    if (state.range(0) == 2) a.remote = "<sip:carol" + std::to_string(i) + "@example.com>";
+    if (with_remote) a.remote = "<sip:carol" + std::to_string(i) + "@example.com>";
     busy.push_back(a);
   }
+  return busy;
+}
+
+// The Call-Info of a call-info NOTIFY for a line with 8 busy appearances,
+// into a fixed buffer: OpenSIPS format (arg 0), Kamailio format without
+// (1) and with (2) a remote party on every appearance.
+void BM_build_call_info_8(benchmark::State& state) {
+  std::vector<appearance> const busy = busy_8(state.range(0) == 2);
   line_view const line{line_uri, busy};
   notify_format const format = state.range(0) == 0 ? notify_format::single_entry : notify_format::entry_per_appearance;
   static_buffer<2048> buf;
@@ -173,6 +181,60 @@ void BM_build_call_info_8(benchmark::State& state) {
       static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_build_call_info_8)->Arg(0)->Arg(1)->Arg(2);
+
+// A call-info NOTIFY effect for those appearances, in the format of arg 0-2.
+notify notify_8(benchmark::State const& state, std::vector<appearance> const& busy) {
+  notify n;
+  n.subscription = 1;
+  n.event = event_package::call_info;
+  n.event_id = "7";
+  n.state = substate::active;
+  n.expires = 3599u;
+  n.line = line_view{line_uri, busy};
+  n.format = state.range(0) == 0 ? notify_format::single_entry : notify_format::entry_per_appearance;
+  return n;
+}
+
+// The whole header block of that NOTIFY (Event with an id, Subscription-State,
+// Call-Info, Content-Length), into a fixed buffer: the form a stack that
+// sends CRLF text uses. Args as for BM_build_call_info_8.
+void BM_write_notify_headers_8(benchmark::State& state) {
+  std::vector<appearance> const busy = busy_8(state.range(0) == 2);
+  notify const n = notify_8(state, busy);
+  static_buffer<2048> buf;
+  std::uint64_t const before = callinfo_bench::allocation_count();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    buf.clear();
+    benchmark::DoNotOptimize(write_notify_headers(n, buf));
+    bytes = buf.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["allocs/build"] =
+      static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_write_notify_headers_8)->Arg(0)->Arg(1)->Arg(2);
+
+// The same headers handed out one by one (for_each_notify_header(), values
+// in its stack buffer), to a callback that only adds up their sizes: the
+// form a stack that sets headers through its own API uses.
+void BM_for_each_notify_header_8(benchmark::State& state) {
+  std::vector<appearance> const busy = busy_8(state.range(0) == 2);
+  notify const n = notify_8(state, busy);
+  std::uint64_t const before = callinfo_bench::allocation_count();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    bytes = 0;
+    benchmark::DoNotOptimize(
+        for_each_notify_header(n, [&](std::string_view name, std::string_view value) { bytes += name.size() + value.size(); }));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["allocs/build"] =
+      static_cast<double>(callinfo_bench::allocation_count() - before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_for_each_notify_header_8)->Arg(0)->Arg(1)->Arg(2);
 
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 

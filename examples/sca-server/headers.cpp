@@ -76,21 +76,16 @@ bool accepts_dialog_info(sip_t const* sip) {
   return false;
 }
 
-std::string without_content_length(std::string s) {
-  constexpr std::string_view cl = "Content-Length: 0\r\n";
-  if (std::size_t const at = s.find(cl); at != std::string::npos) s.erase(at, cl.size());
-  return s;
+void nta_headers::operator()(std::string_view name, std::string_view value) {
+  if (name == "Call-Info")
+    call_info.append(name).append(": ").append(value);
+  else
+    block.append(name).append(": ").append(value).append("\r\n");
 }
 
-std::string take_call_info(std::string& block) {
-  constexpr std::string_view name = "Call-Info: ";
-  std::size_t const at = block.find(name);
-  if (at == std::string::npos || (at != 0 && block[at - 1] != '\n')) return {};
-  std::size_t const end = block.find("\r\n", at);
-  if (end == std::string::npos) return {};
-  std::string line = block.substr(at, end - at);
-  block.erase(at, end + 2 - at);
-  return line;
+std::span<char> header_values() {
+  static char values[65536];
+  return values;
 }
 
 }  // namespace sca

@@ -1,6 +1,6 @@
 // sca-server — SIP message helpers: a request's headers as the text the
 // library's parsers read, the AOR of a URL, the Allow-Events and body-type
-// constants, and the builders' header blocks made fit for nta.
+// constants, and the builders' headers handed to nta.
 #pragma once
 
 #include "nta_glue.hpp"
@@ -8,6 +8,7 @@
 #include <callinfo/error.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,13 +51,25 @@ inline constexpr std::string_view dialog_info_type = "application/dialog-info+xm
 // one of its types (or a wildcard covering it) must be that one.
 bool accepts_dialog_info(sip_t const* sip);
 
-// The header block of a builder, without Content-Length (nta writes it).
-std::string without_content_length(std::string s);
+// The headers a builder hands out one by one (callinfo::header_sink), as nta
+// takes them: `block` joins them as "Name: value\r\n" lines for
+// SIPTAG_HEADER_STR; the Call-Info goes apart, as SIPTAG_UNKNOWN_STR
+// ("Call-Info: value"), because Sofia would parse it from the block and
+// write one Call-Info line per entry: sent as an unknown header, it goes to
+// the wire as one line, exactly as the builder wrote it (the OpenSIPS and
+// Kamailio forms both stay as they are). The builders hand out no
+// Content-Length: nta writes it.
+struct nta_headers {
+  std::string block;
+  std::string call_info;  // empty, or "Call-Info: <value>"
 
-// Takes the Call-Info line out of a builder's header block: Sofia would
-// parse it and write one Call-Info line per entry, so it goes to the wire as
-// an "unknown" header, exactly as the builder wrote it (one line; the
-// OpenSIPS and Kamailio forms both stay as they are).
-std::string take_call_info(std::string& block);
+  void operator()(std::string_view name, std::string_view value);
+};
+
+// Room for the builders' header values (for_each_*_header()): 64 KiB, the
+// largest datagram, so any message nta can send fits. One buffer serves
+// every message: the server is single-threaded and nta copies the headers
+// before the next one is built.
+std::span<char> header_values();
 
 }  // namespace sca

@@ -248,9 +248,17 @@ inline int sca_server<Policies>::bad_request(nta_incoming_t* irq, std::string co
 template <class Policies>
 inline void sca_server<Policies>::apply(callinfo::response const& r, incoming* in) {
   if (in == nullptr || in->irq == nullptr) return;
-  std::string headers;
-  callinfo::string_sink sink(headers);
-  if (!callinfo::write_response_headers(r, sink)) headers.clear();
+  // The response's headers one by one; its status code and reason phrase,
+  // which nta writes, are checked with them. A response the builders refuse
+  // is not sent: 500 instead.
+  nta_headers h;
+  if (callinfo::build_result const b = callinfo::for_each_response_header(r, header_values(), h); !b) {
+    log_line("response " + std::to_string(r.code) + " not built: " + std::string(callinfo::describe(b.code)));
+    reply(in->irq, 500, "Server Internal Error");
+    in->irq = nullptr;
+    return;
+  }
+  std::string const& headers = h.block;
   std::string const phrase(r.reason);
   bool const creates_dialog = r.code >= 200 && r.code < 300 && r.subscription != 0 &&
                               subscriptions_.find(r.subscription) == subscriptions_.end();
@@ -294,18 +302,19 @@ inline void sca_server<Policies>::apply(callinfo::notify const& n, incoming*) {
     return;
   }
   subscription& s = *it->second;
-  std::string headers;
-  callinfo::string_sink sink(headers);
-  if (callinfo::build_result const b = callinfo::write_notify_headers(n, sink); !b) {
+  // The headers one by one, Call-Info apart (nta_headers); nta writes
+  // Content-Length.
+  nta_headers h;
+  if (callinfo::build_result const b = callinfo::for_each_notify_header(n, {}, header_values(), h); !b) {
     log_line("NOTIFY of subscription " + std::to_string(n.subscription) + " not built: " +
              std::string(callinfo::describe(b.code)));
     ++counters_.notify_not_sent;
     return;
   }
-  headers = without_content_length(std::move(headers));
-  std::string const call_info = take_call_info(headers);
+  std::string const& headers = h.block;
+  std::string const& call_info = h.call_info;
   // dialog;shared: the headers end with Content-Type; the body is the whole
-  // line as dialog-info, full state (RFC 7463 §5.2); nta writes its Content-Length.
+  // line as dialog-info, full state (RFC 7463 §5.2).
   std::string body;
   if (n.event == callinfo::event_package::dialog_shared) {
     callinfo::string_sink body_sink(body);

@@ -100,6 +100,16 @@ TEST_CASE("RFC 3261 §25.1 qdtext: %x21 / %x23-5B / %x5D-7E / UTF8-NONASCII") {
   check_class(d::cc_qdtext_wsp, of(printable) | utf8_nonascii | of(" \t"), "qdtext / WSP");
 }
 
+TEST_CASE("RFC 3261 §25.1 remote-byte: qdtext, SP, and DQUOTE / backslash as quoted-pairs (%x20-7E / %x80-FD)") {
+  byte_set const remote = range(0x20, 0x7e) | range(0x80, 0xfd);
+  check_class(d::cc_remote, remote, "remote-byte");
+  // The same set as qdtext without LWS, plus SP, DQUOTE and backslash.
+  byte_set qdtext_and_escaped = of(" \"\\");
+  for (unsigned c = 0; c < 256; ++c) qdtext_and_escaped[c] = qdtext_and_escaped[c] || d::is(static_cast<char>(c), d::cc_qdtext);
+  CHECK(qdtext_and_escaped == remote);
+  for (char c : std::string_view("\t\r\n\x7f\xfe\xff", 6)) CHECK_FALSE(d::is(c, d::cc_remote));
+}
+
 TEST_CASE("RFC 3261 §25.1 quoted-pair: \\ (%x00-09 / %x0B-0C / %x0E-7F)") {
   check_class(d::cc_quoted_pair, range(0x00, 0x09) | range(0x0b, 0x0c) | range(0x0e, 0x7f), "quoted-pair");
 }

@@ -1,5 +1,6 @@
-// The builders allocate nothing when they write into a fixed_sink: global
-// operator new is replaced in this binary and counted.
+// The builders allocate nothing when they write into a fixed_sink or hand
+// out headers one by one: global operator new is replaced in this binary
+// and counted.
 #include <callinfo/write/call_info.hpp>
 #include <callinfo/write/event.hpp>
 #include <callinfo/write/notify.hpp>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <new>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -22,7 +24,7 @@
 #include "../support/busy_line.hpp"
 #include "../support/counting_new.hpp"
 
-TEST_CASE("allocation: every builder writes into a fixed_sink without allocating") {
+TEST_CASE("allocation: every builder writes into a fixed_sink, or hands out headers, without allocating") {
   using callinfo::appearance_state;
   // The line is set up (and allocates) before counting starts.
   // (the last remote is longer than the staging buffer)
@@ -73,6 +75,16 @@ TEST_CASE("allocation: every builder writes into a fixed_sink without allocating
     all_ok = all_ok && callinfo::write_event(callinfo::event_package::line_seize, "7", out).ok();
     all_ok = all_ok && callinfo::write_response(r, out).ok();
     total += out.size();
+    // The per-header form, into the stack's buffer and the caller's.
+    std::size_t handed = 0;
+    auto count = [&](std::string_view name, std::string_view value) { handed += name.size() + value.size(); };
+    all_ok = all_ok && callinfo::for_each_notify_header(n, callinfo::notify_options{}, storage, count).ok();
+    callinfo::notify no_remotes = n;
+    no_remotes.format = callinfo::notify_format::single_entry;
+    all_ok = all_ok && callinfo::for_each_notify_header(no_remotes, count).ok();
+    all_ok = all_ok && callinfo::for_each_response_header(r, count).ok();
+    all_ok = all_ok && callinfo::for_each_response_header(r, small, count).code == callinfo::build_errc::overflow;
+    total += handed;
     // Refusals and overflow allocate nothing either.
     callinfo::line_view bad = line;
     bad.uri = "sip:a\r\nb";

@@ -321,28 +321,6 @@ TEST_CASE("refused: a remote with a control byte or %xFE / %xFF (entry_per_appea
       build_errc::bad_remote);
 }
 
-TEST_CASE("remote bytes: the fast check agrees with the character table on every byte at every position") {
-  for (unsigned c = 0; c < 256; ++c) {
-    char const ch = static_cast<char>(c);
-    bool const expected = callinfo::detail::is_remote_char(ch);
-    bool const table = callinfo::detail::is(ch, callinfo::detail::cc_qdtext) || ch == ' ' || ch == '"' || ch == '\\';
-    bool const from_abnf = (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xfd);
-    CHECK(expected == table);
-    CHECK(expected == from_abnf);
-    bool all = true;
-    for (std::size_t len = 1; len <= 24; ++len)
-      for (std::size_t pos = 0; pos < len; ++pos) {
-        std::string s(len, 'a');
-        s[pos] = ch;
-        all = all && callinfo::detail::is_safe_remote(s) == expected;
-      }
-    if (!all) {
-      INFO("byte " << c);
-      CHECK(all);
-    }
-  }
-}
-
 TEST_CASE("refused: an appearance_state value out of range") {
   std::vector<appearance> const busy = {make_appearance(1, static_cast<appearance_state>(42))};
   for (notify_format f : {notify_format::single_entry, notify_format::entry_per_appearance})

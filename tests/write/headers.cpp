@@ -1,5 +1,5 @@
-// build/subscription_state.hpp, build/event.hpp, build/notify.hpp and
-// build/response.hpp: golden forms, refusals, the overflow contract and the
+// write/subscription_state.hpp, write/event.hpp, write/notify.hpp and
+// write/response.hpp: golden forms, refusals, the overflow contract and the
 // round trip through the library's parsers.
 #include "support.hpp"
 
@@ -22,9 +22,13 @@ using callinfo::event_package;
 using callinfo::event_reason;
 using callinfo::notify_format;
 using callinfo::substate;
+using callinfo_build_test::as;
 using callinfo_build_test::check_every_capacity;
 using callinfo_build_test::check_refused;
+using callinfo_build_test::headers_of;
 using callinfo_build_test::make_appearance;
+using callinfo_build_test::make_notify;
+using callinfo_build_test::make_response;
 using callinfo_build_test::ok_text;
 using callinfo_build_test::show;
 using callinfo_build_test::view_of;
@@ -35,52 +39,8 @@ std::string sub_state(substate s, std::optional<event_reason> r, std::optional<s
   return ok_text([&](auto& out) { return callinfo::write_subscription_state(s, r, e, out); });
 }
 
-// Splits a header block into (name, value) pairs; every line must end in CRLF.
-std::vector<std::pair<std::string, std::string>> headers_of(std::string const& block) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::size_t pos = 0;
-  while (pos < block.size()) {
-    std::size_t const eol = block.find("\r\n", pos);
-    REQUIRE(eol != std::string::npos);
-    std::string const line = block.substr(pos, eol - pos);
-    std::size_t const colon = line.find(": ");
-    REQUIRE(colon != std::string::npos);
-    out.emplace_back(line.substr(0, colon), line.substr(colon + 2));
-    pos = eol + 2;
-  }
-  return out;
-}
-
-callinfo::notify make_notify(event_package e, substate s, std::optional<std::uint32_t> expires,
-                             callinfo::line_view line, std::uint32_t seized = 0) {
-  callinfo::notify n;
-  n.subscription = 7;
-  n.event = e;
-  n.state = s;
-  n.expires = expires;
-  n.line = line;
-  n.seized_index = seized;
-  return n;
-}
-
-// A notify as a server of dialect D makes it (format and initial expires).
-template <class D>
-callinfo::notify as(callinfo::notify n) {
-  n.format = D::format;
-  n.expires_in_initial = D::expires_in_initial_notify;
-  return n;
-}
-
 std::string notify_text(callinfo::notify const& n, callinfo::notify_options const& o) {
   return ok_text([&](auto& out) { return callinfo::write_notify_headers(n, o, out); });
-}
-
-callinfo::response make_response(std::uint16_t code, std::string_view reason, event_package e = event_package::call_info) {
-  callinfo::response r;
-  r.code = code;
-  r.reason = reason;
-  r.event = e;
-  return r;
 }
 
 std::string response_text(callinfo::response const& r) {

@@ -1,11 +1,13 @@
 // Shared helpers for the builder suites: run a builder into a string or a
-// bounded buffer, show control bytes in failure messages, and check the
-// fixed_sink overflow contract at every capacity.
+// bounded buffer, show control bytes in failure messages, check the
+// fixed_sink overflow contract at every capacity, split a header block and
+// collect what a per-header writer hands out.
 #pragma once
 
 #include <callinfo/write/call_info.hpp>
 #include <callinfo/write/error.hpp>
 #include <callinfo/write/event.hpp>
+#include <callinfo/write/header_sink.hpp>
 #include <callinfo/write/notify.hpp>
 #include <callinfo/write/response.hpp>
 #include <callinfo/write/subscription_state.hpp>
@@ -18,6 +20,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -99,6 +102,36 @@ void check_refused(Build const& build, callinfo::build_errc code) {
   CHECK_FALSE(sink.overflowed());
 }
 
+// Splits a header block into (name, value) pairs; every line must end in CRLF.
+inline std::vector<std::pair<std::string, std::string>> headers_of(std::string const& block) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t pos = 0;
+  while (pos < block.size()) {
+    std::size_t const eol = block.find("\r\n", pos);
+    REQUIRE(eol != std::string::npos);
+    std::string const line = block.substr(pos, eol - pos);
+    std::size_t const colon = line.find(": ");
+    REQUIRE(colon != std::string::npos);
+    out.emplace_back(line.substr(0, colon), line.substr(colon + 2));
+    pos = eol + 2;
+  }
+  return out;
+}
+
+// What a per-header writer handed out, in order, and what it returned.
+struct handed_out {
+  callinfo::build_result result;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Runs `for_each(f)` with an f that copies every (name, value) it is given.
+template <class ForEach>
+handed_out collect(ForEach const& for_each) {
+  handed_out h;
+  h.result = for_each([&](std::string_view name, std::string_view value) { h.headers.emplace_back(name, value); });
+  return h;
+}
+
 inline callinfo::appearance make_appearance(std::uint32_t index, callinfo::appearance_state state,
                                             std::string remote = {}) {
   callinfo::appearance a;
@@ -120,6 +153,37 @@ inline callinfo::line_view view_of(std::string_view uri, std::vector<callinfo::a
   v.uri = uri;
   v.busy = busy;
   return v;
+}
+
+// A NOTIFY effect of subscription 7.
+inline callinfo::notify make_notify(callinfo::event_package e, callinfo::substate s,
+                                    std::optional<std::uint32_t> expires, callinfo::line_view line,
+                                    std::uint32_t seized = 0) {
+  callinfo::notify n;
+  n.subscription = 7;
+  n.event = e;
+  n.state = s;
+  n.expires = expires;
+  n.line = line;
+  n.seized_index = seized;
+  return n;
+}
+
+// A notify as a server of dialect D makes it (format and initial expires).
+template <class D>
+callinfo::notify as(callinfo::notify n) {
+  n.format = D::format;
+  n.expires_in_initial = D::expires_in_initial_notify;
+  return n;
+}
+
+inline callinfo::response make_response(std::uint16_t code, std::string_view reason,
+                                        callinfo::event_package e = callinfo::event_package::call_info) {
+  callinfo::response r;
+  r.code = code;
+  r.reason = reason;
+  r.event = e;
+  return r;
 }
 
 }  // namespace callinfo_build_test

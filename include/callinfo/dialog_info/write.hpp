@@ -40,7 +40,7 @@
 // appearance state out of range or a known dialog's id, Call-ID or tag with
 // a control byte or %xFE-FF (bad_value). So no input can put markup,
 // CR, LF or NUL into the document. Nothing is allocated; an overflowing
-// fixed_sink reports overflow (see build/error.hpp).
+// fixed_sink reports overflow (see write/error.hpp).
 #pragma once
 
 #include <callinfo/write/detail/writer.hpp>
@@ -125,7 +125,7 @@ constexpr remote_identity split_remote(std::string_view r) noexcept {
 }
 
 // Writes `text` XML-escaped; with `unquote`, quoted-pairs ("\x") are
-// resolved first. The text has passed is_safe_remote() or is_absolute_uri().
+// resolved first. The text has passed remote_is_writable() or is_absolute_uri().
 template <class Writer>
 void put_xml_escaped(Writer& w, std::string_view text, bool unquote = false) {
   std::size_t constexpr piece = Writer::capacity / 6;  // "&quot;" is the longest expansion
@@ -153,7 +153,7 @@ inline build_errc check_dialog_info(line_view const& line) noexcept {
   if (!is_absolute_uri(line.uri)) return build_errc::bad_uri;
   for (appearance const& a : line.busy) {
     if (!is_known_value(a.state)) return build_errc::bad_value;
-    if (!is_safe_remote(a.remote)) return build_errc::bad_remote;
+    if (!remote_is_writable(a.remote)) return build_errc::bad_remote;
   }
   for (line_dialog const& d : line.dialogs)
     for (std::string_view v : {std::string_view(d.id), std::string_view(d.call_id), std::string_view(d.local_tag),

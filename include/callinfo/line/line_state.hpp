@@ -16,6 +16,7 @@
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/event_package.hpp>
 #include <callinfo/model/handles.hpp>
+#include <callinfo/model/remote_party.hpp>  // remote_is_writable(): the server stores no other remote
 
 #include <algorithm>
 #include <cstdint>
@@ -56,17 +57,6 @@ struct state_change {
   appearance_state to = appearance_state::idle;
   bool remote_changed = false;
 };
-
-// Whether a remote party can be written into a NOTIFY's appearance-uri
-// quoted-string: no control byte (HTAB included: it would not survive as
-// one), no %xFE / %xFF. The server stores no other.
-constexpr bool remote_is_writable(std::string_view remote) noexcept {
-  for (char ch : remote) {
-    auto const c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f || c >= 0xfe) return false;
-  }
-  return true;
-}
 
 class line_state {
  public:

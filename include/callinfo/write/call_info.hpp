@@ -28,7 +28,7 @@
 // written here back to the same appearances (unescape() of the
 // appearance-uri's unquoted() value gives the name-addr).
 //
-// Refused, with nothing written (see build/error.hpp): a URI that is not an
+// Refused, with nothing written (see write/error.hpp): a URI that is not an
 // absoluteURI (so no CTL, whitespace, '<', '>' or '"'): bad_uri; a remote
 // with a CTL or %xFE-FF (only checked where it is written): bad_remote; an
 // appearance_state or notify_format out of range: bad_value.
@@ -58,7 +58,7 @@ inline build_errc check_call_info(line_view const& line, notify_format format, s
   if (!is_absolute_uri(entry_uri)) return build_errc::bad_uri;
   for (appearance const& a : line.busy) {
     if (!is_known_value(a.state)) return build_errc::bad_value;
-    if (format == notify_format::entry_per_appearance && !is_safe_remote(a.remote)) return build_errc::bad_remote;
+    if (format == notify_format::entry_per_appearance && !remote_is_writable(a.remote)) return build_errc::bad_remote;
   }
   return build_errc::ok;
 }

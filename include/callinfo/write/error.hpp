@@ -13,6 +13,10 @@
 //            holds a prefix of the text (fixed_sink never writes past its
 //            end); the caller discards it (fixed_sink::clear()).
 //
+// The per-header writers (for_each_*_header(), write/header_sink.hpp) hand
+// out no header at all on either failure: overflow there means their values
+// buffer was too small.
+//
 // Builders are templates over the `sink` concept; a sink without
 // overflowed() never overflows.
 #pragma once
@@ -28,7 +32,7 @@ namespace callinfo::inline v1 {
 
 enum class build_errc : std::uint8_t {
   ok = 0,
-  overflow,           // the sink ran out of room; discard what it holds
+  overflow,           // the sink (or a per-header writer's values buffer) ran out of room
   bad_uri,            // line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
                       // whitespace, '<', '>', '"', a bad scheme or a bad %-escape
   bad_remote,         // appearance-uri content with a CTL (HTAB included) or %xFE / %xFF,

@@ -6,8 +6,10 @@
 //   RFC 3261 §25.1: token, qdtext, quoted-pair, LWS, alphanum
 //   RFC 2396 §2:    uric (reserved / unreserved / escaped), scheme
 //   RFC 6665 §8.4:  token-nodot
+// and the bytes a remote party may carry (model/remote_party.hpp).
 #pragma once
 
+#include <callinfo/model/remote_party.hpp>  // is_remote_byte
 #include <callinfo/model/token.hpp>  // to_lower, iequals
 
 #include <array>
@@ -30,6 +32,7 @@ enum char_class : std::uint16_t {
   cc_ctl = 1u << 10,         // %x00-1F / %x7F
   cc_header_safe = 1u << 11, // may be written inside a header value: not CTL, or HTAB
   cc_qdtext_wsp = 1u << 12,  // qdtext plus SP / HTAB: a quoted-string's content without folds
+  cc_remote = 1u << 13,      // %x20-7E / %x80-FD: a remote party's byte (remote_is_writable)
 };
 
 namespace chars_impl {
@@ -57,6 +60,7 @@ constexpr std::uint16_t classify(unsigned c) {
   if (c == ' ' || c == '\t') m |= cc_wsp;
   if (c < 0x20 || c == 0x7f) m |= cc_ctl;
   if (!(c < 0x20 || c == 0x7f) || c == '\t') m |= cc_header_safe;
+  if (is_remote_byte(ch)) m |= cc_remote;
   return m;
 }
 constexpr std::array<std::uint16_t, 256> make_table() {

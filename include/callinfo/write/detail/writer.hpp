@@ -10,11 +10,13 @@
 //   escaped       = "%" HEX HEX
 //   quoted-string = DQUOTE *(qdtext / quoted-pair ) DQUOTE      RFC 3261 §25.1
 //   Reason-Phrase = *(reserved / unreserved / escaped / UTF8-NONASCII / UTF8-CONT / SP / HTAB)
-// so nothing from input can carry CR, LF, NUL or another control byte into a
+// and a remote party by remote_is_writable() (model/remote_party.hpp), so
+// nothing from input can carry CR, LF, NUL or another control byte into a
 // header, end a <...> early or leave a quote open.
 #pragma once
 
 #include <callinfo/model/appearance_state.hpp>
+#include <callinfo/model/remote_party.hpp>
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/detail/chars.hpp>
 
@@ -125,50 +127,6 @@ constexpr bool is_absolute_uri(std::string_view u) noexcept {
   return true;
 }
 
-// A byte of a remote party that a quoted-string can carry: qdtext, SP, or
-// '"' and '\' (written as quoted-pairs). No CTL (HTAB included), no %xFE-FF.
-// That is exactly "%x20-7E / %x80-FD", which the eight-bytes-at-a-time form
-// below tests (tests/build checks both forms agree on every byte and
-// position).
-constexpr bool is_remote_char(char c) noexcept {
-  return is(c, cc_qdtext) || c == ' ' || c == '"' || c == '\\';
-}
-
-// Eight bytes at a time (SWAR), in a namespace of their own so they never
-// meet the parsers' helpers.
-namespace build_swar {
-constexpr std::uint64_t ones = 0x0101010101010101u;
-constexpr std::uint64_t highs = 0x8080808080808080u;
-// Whether any byte of `x` is below `n` (n <= 128; exact as a yes/no answer,
-// whatever the byte order).
-constexpr std::uint64_t any_byte_below(std::uint64_t x, unsigned n) noexcept {
-  return (x - ones * n) & ~x & highs;
-}
-inline std::uint64_t load(char const* p) noexcept {
-  std::uint64_t x;
-  std::memcpy(&x, p, sizeof x);
-  return x;
-}
-// Any byte that is not is_remote_char(): below %x20, %x7F, or %xFE-FF.
-constexpr std::uint64_t any_unsafe_remote_byte(std::uint64_t x) noexcept {
-  return any_byte_below(x, 0x20) | any_byte_below(x ^ (ones * 0x7f), 1) | any_byte_below(~x, 2);
-}
-// Any '"' or '\'.
-constexpr std::uint64_t any_quote_or_backslash(std::uint64_t x) noexcept {
-  return any_byte_below(x ^ (ones * '"'), 1) | any_byte_below(x ^ (ones * '\\'), 1);
-}
-}  // namespace build_swar
-
-inline bool is_safe_remote(std::string_view r) noexcept {
-  char const* p = r.data();
-  char const* const end = p + r.size();
-  for (; end - p >= 8; p += 8)
-    if (build_swar::any_unsafe_remote_byte(build_swar::load(p)) != 0) return false;
-  for (; p != end; ++p)
-    if (!is_remote_char(*p)) return false;
-  return true;
-}
-
 // A remote that is already a name-addr ([display-name] <addr-spec>) is
 // written as it is; a bare URI is wrapped in <...>.
 constexpr bool is_name_addr(std::string_view r) noexcept { return r.find('<') != std::string_view::npos; }
@@ -191,8 +149,14 @@ constexpr bool is_known_value(appearance_state s) noexcept {
   return static_cast<std::size_t>(s) < appearance_state_count;
 }
 
+// Any '"' or '\' among the eight bytes of `x`.
+constexpr std::uint64_t any_quote_or_backslash(std::uint64_t x) noexcept {
+  using namespace byte_swar;
+  return any_byte_below(x ^ (ones * '"'), 1) | any_byte_below(x ^ (ones * '\\'), 1);
+}
+
 // Writes `content` as the inside of a quoted-string: '"' and '\' become
-// quoted-pairs. `content` has passed is_safe_remote().
+// quoted-pairs. `content` has passed remote_is_writable().
 template <class Writer>
 void put_escaped(Writer& w, std::string_view content) {
   std::size_t constexpr piece = Writer::capacity / 2;
@@ -202,8 +166,8 @@ void put_escaped(Writer& w, std::string_view content) {
     char const* const end = s + n;
     char* p = w.reserve(2 * n);
     for (; end - s >= 8; s += 8) {
-      std::uint64_t const x = build_swar::load(s);
-      if (build_swar::any_quote_or_backslash(x) == 0) {
+      std::uint64_t const x = byte_swar::load(s);
+      if (any_quote_or_backslash(x) == 0) {
         std::memcpy(p, &x, sizeof x);
         p += 8;
         continue;
