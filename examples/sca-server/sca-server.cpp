@@ -17,7 +17,7 @@
 // library's parsers; the server's effects become SIP:
 //
 //   response            nta_incoming_treply(): status line from the effect,
-//                       headers from write_response_headers(); a 2xx to an
+//                       headers one by one from for_each_response_header(); a 2xx to an
 //                       initial SUBSCRIBE creates the subscription's dialog
 //                       (an nta_leg with its own tag) and carries a Contact
 //   notify              nta_outgoing_tcreate() on the subscription's leg

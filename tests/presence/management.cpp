@@ -118,6 +118,8 @@ TEST_CASE("restore refuses malformed snapshots and keeps the state it had") {
       "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\nsub 1 presence 10 0 3:w@x\nend\n",
       "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\nsub 1 call-info 10 0 3:w@x\nsub 1 call-info 10 0 3:w@x\nend\n",
       "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\n",                         // no end
+      // a remote party no NOTIFY could carry (a CR), as the server never stores one
+      "callinfo-snapshot 1\nids 0 0 0\nline 5:sip:a\napp 1 active management 0 3:a\rb\nend\n",
   };
   for (char const* b : bad) {
     CAPTURE(b);

@@ -264,7 +264,10 @@ inline bool read_appearance(record_reader& in, line_record& line) {
   for (auto k : {driver_kind::none, driver_kind::seize, driver_kind::publication, driver_kind::dialog,
                  driver_kind::management})
     if (kind == to_string(k)) dk = k;
-  if (!in.ok() || !state || !dk || index == 0 || *state == appearance_state::idle || line.state.find(index))
+  // A remote party no NOTIFY could carry is refused here too (the server
+  // stores no other: remote_is_writable()).
+  if (!in.ok() || !state || !dk || index == 0 || *state == appearance_state::idle || line.state.find(index) ||
+      !remote_is_writable(remote))
     return in.fail();
   line.state.set_state(index, *state, broadworks_transitions, {*dk, id}, remote, true);
   return true;
