@@ -355,17 +355,8 @@ class storage {
   template <class Server, effect_sink Out>
   status resync(Server& server, Out&& out) {
     if (c_ == nullptr) return status::ok;
-    auto rep = command({"HGETALL", index_key_}, true);
-    if (!rep || rep->type != REDIS_REPLY_ARRAY) return status::unavailable;
     std::vector<std::pair<std::string, subscription_id>> mine;  // (line, id)
-    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
-      std::uint64_t id = 0;
-      std::string_view const f = detail::str(rep->element[i]);
-      std::from_chars(f.data(), f.data() + f.size(), id);
-      if (id != 0 && owner_of(id) == node_) mine.emplace_back(detail::str(rep->element[i + 1]), id);
-    }
-    rep.reset();
-    std::sort(mine.begin(), mine.end());
+    if (!owned_subscriptions(mine)) return status::unavailable;
     std::vector<std::string> lines;
     std::vector<std::pair<std::string, subscription_id>> numbered;  // dialog;shared: (line, id)
     for (auto const& [line, id] : mine)
@@ -558,6 +549,20 @@ class storage {
     };
     return transact_line(line, 0, run, out);
   }
+  // The subscriptions this server owns, from the subscription index, as
+  // (line, id) sorted by line; false when Redis could not be read.
+  bool owned_subscriptions(std::vector<std::pair<std::string, subscription_id>>& mine) {
+    auto rep = command({"HGETALL", index_key_}, true);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) return false;
+    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+      std::uint64_t id = 0;
+      std::string_view const f = detail::str(rep->element[i]);
+      std::from_chars(f.data(), f.data() + f.size(), id);
+      if (id != 0 && owner_of(id) == node_) mine.emplace_back(detail::str(rep->element[i + 1]), id);
+    }
+    std::sort(mine.begin(), mine.end());
+    return true;
+  }
   bool owes(subscription_id id) const noexcept {
     return std::any_of(owed_.begin(), owed_.end(), [&](change_entry const& e) { return !e.ended && e.id == id; });
   }
@@ -566,18 +571,11 @@ class storage {
   // this server owns, each line its own transaction.
   template <class Body, class Out>
   status transact_every_line(Body& body, Out& out) {
-    auto rep = command({"HGETALL", index_key_}, true);
-    if (!rep || rep->type != REDIS_REPLY_ARRAY) return last_ = status::unavailable;
+    std::vector<std::pair<std::string, subscription_id>> mine;
+    if (!owned_subscriptions(mine)) return last_ = status::unavailable;
     std::vector<std::string> lines;
-    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
-      std::uint64_t id = 0;
-      std::string_view const f = detail::str(rep->element[i]);
-      std::from_chars(f.data(), f.data() + f.size(), id);
-      if (id != 0 && owner_of(id) == node_) lines.emplace_back(detail::str(rep->element[i + 1]));
-    }
-    rep.reset();
-    std::sort(lines.begin(), lines.end());
-    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    for (auto const& [line, id] : mine)
+      if (lines.empty() || lines.back() != line) lines.push_back(line);
     for (std::string const& line : lines)
       if (status const s = transact_line(line, 0, body, out); s != status::ok) return s;
     return status::ok;
