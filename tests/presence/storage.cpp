@@ -128,3 +128,47 @@ TEST_CASE("storage policy: a call the storage cannot serve changes nothing; a re
   CHECK(h.reply().code == 200);
   CHECK(h.server.line(bob).busy.empty());
 }
+
+namespace {
+subscription watching(subscription_id id, std::string line) {
+  subscription s;
+  s.id = id;
+  s.line = std::move(line);
+  s.watcher = "sip:w@example.com";
+  return s;
+}
+}  // namespace
+
+TEST_CASE("map_storage: the line a subscription remembers follows erasure, re-creation and copies") {
+  map_storage st;
+  line_record& first = st.make_line("sip:l@example.com");
+  first.watchers.push_back(7);
+  subscription& s = st.add_subscription(watching(7, "sip:l@example.com"));
+  CHECK(st.line_of(s) == &first);
+  CHECK(st.line_of(s) == st.find_line("sip:l@example.com"));
+
+  // A subscription whose line is not stored finds it once it is made.
+  subscription& orphan = st.add_subscription(watching(8, "sip:m@example.com"));
+  CHECK(st.line_of(orphan) == nullptr);
+  line_record& made = st.make_line("sip:m@example.com");
+  CHECK(st.line_of(orphan) == &made);
+
+  // Erased and made again: the remembered record is not trusted.
+  st.erase_line("sip:l@example.com");
+  CHECK(st.line_of(s) == nullptr);
+  line_record& again = st.make_line("sip:l@example.com");
+  CHECK(st.line_of(s) == &again);
+
+  // A copy finds its own lines, never the original's.
+  map_storage copy = st;
+  subscription* held = copy.find_subscription(7);
+  REQUIRE(held != nullptr);
+  CHECK(copy.line_of(*held) == copy.find_line("sip:l@example.com"));
+  CHECK(copy.line_of(*held) != &again);
+  map_storage assigned;
+  assigned = st;
+  CHECK(assigned.line_of(*assigned.find_subscription(8)) == assigned.find_line("sip:m@example.com"));
+  // Moved: the records move with it, so what it remembers still holds.
+  map_storage moved = std::move(copy);
+  CHECK(moved.line_of(*moved.find_subscription(7)) == moved.find_line("sip:l@example.com"));
+}

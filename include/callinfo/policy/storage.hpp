@@ -147,12 +147,29 @@ class map_storage {
     return it->second;
   }
   void erase_line(std::string_view uri) {
-    if (auto it = lines_.find(uri); it != lines_.end()) lines_.erase(it);
+    if (auto it = lines_.find(uri); it != lines_.end()) {
+      lines_.erase(it);
+      ++line_epoch_;
+    }
   }
   std::size_t line_count() const noexcept { return lines_.size(); }
   template <class F>
   void for_each_line(F&& f) const {
     for (auto const& [uri, rec] : lines_) f(rec);
+  }
+
+  // The line a stored subscription watches (`s` is one this storage
+  // holds: from find_subscription or add_subscription). Remembered on the
+  // subscription, since the nodes of lines_ never move, and trusted only
+  // while no line has been erased since: a refresh or a NOTIFY then costs
+  // no hash of the line's URI. A missing line is looked up again.
+  line_record* line_of(subscription& s) noexcept {
+    auto& held = static_cast<stored_subscription&>(s);
+    if (held.line_record_ == nullptr || held.line_epoch_ != line_epoch_) {
+      held.line_record_ = find_line(s.line);
+      held.line_epoch_ = line_epoch_;
+    }
+    return held.line_record_;
   }
 
   // Subscriptions
@@ -162,7 +179,8 @@ class map_storage {
   }
   subscription& add_subscription(subscription s) {
     ++per_watcher_[s.watcher];
-    return subscriptions_.emplace(s.id, std::move(s)).first->second;
+    subscription_id const id = s.id;
+    return subscriptions_.try_emplace(id, std::move(s)).first->second;
   }
   void erase_subscription(subscription_id id) {
     auto it = subscriptions_.find(id);
@@ -221,6 +239,7 @@ class map_storage {
 
   void clear() noexcept {
     lines_.clear();
+    ++line_epoch_;
     subscriptions_.clear();
     per_watcher_.clear();
     publications_.clear();
@@ -228,8 +247,29 @@ class map_storage {
   }
 
  private:
+  // A subscription and where its line was last found (see line_of). A copy
+  // forgets it: it would point into another storage's lines.
+  struct stored_subscription : subscription {
+    line_record* line_record_ = nullptr;
+    std::uint64_t line_epoch_ = 0;
+    explicit stored_subscription(subscription&& s) noexcept : subscription(std::move(s)) {}
+    stored_subscription(stored_subscription const& o) : subscription(o) {}
+    stored_subscription(stored_subscription&& o) noexcept : subscription(std::move(o)) {}
+    stored_subscription& operator=(stored_subscription const& o) {
+      subscription::operator=(o);
+      line_record_ = nullptr;
+      return *this;
+    }
+    stored_subscription& operator=(stored_subscription&& o) noexcept {
+      subscription::operator=(std::move(o));
+      line_record_ = nullptr;
+      return *this;
+    }
+  };
+
   std::unordered_map<std::string, line_record, detail::string_hash, std::equal_to<>> lines_;
-  std::unordered_map<subscription_id, subscription> subscriptions_;
+  std::uint64_t line_epoch_ = 0;  // lines erased so far: a remembered line_record* older than that may dangle
+  std::unordered_map<subscription_id, stored_subscription> subscriptions_;
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> per_watcher_;
   std::unordered_map<publication_id, publication> publications_;
   std::unordered_map<std::string, publication_id, detail::string_hash, std::equal_to<>> by_etag_;

@@ -583,6 +583,14 @@ class basic_server {
   void forget_if_empty(line_record const& rec) {
     if (rec.state.idle() && rec.watchers.empty()) garbage_.push_back(rec.state.uri());
   }
+  // The line a stored subscription watches: remembered by a storage that
+  // offers line_of() (map_storage), else found by its URI.
+  line_record* line_of(subscription& s) noexcept {
+    if constexpr (requires { storage_.line_of(s); })
+      return storage_.line_of(s);
+    else
+      return storage_.find_line(s.line);
+  }
   void collect_garbage() {
     for (std::string const& uri : garbage_)
       if (line_record* r = storage_.find_line(uri); r && r->state.idle() && r->watchers.empty()) storage_.erase_line(uri);

@@ -186,6 +186,7 @@ class storage {
   void for_each_line(F&& f) const {
     cache_.for_each_line(f);
   }
+  line_record* line_of(subscription& s) noexcept { return cache_.line_of(s); }
   subscription* find_subscription(subscription_id id) noexcept { return cache_.find_subscription(id); }
   subscription& add_subscription(subscription s) { return cache_.add_subscription(std::move(s)); }
   void erase_subscription(subscription_id id) { cache_.erase_subscription(id); }

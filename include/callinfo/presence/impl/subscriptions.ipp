@@ -182,7 +182,7 @@ template <class Policies>
 template <effect_sink Out>
 inline auto basic_server<Policies>::end_subscription(subscription& s, std::optional<event_reason> reason, bool tell, bool timer_armed, Out& out) -> void {
   subscription_id const id = s.id;
-  line_record* rec = storage_.find_line(s.line);
+  line_record* rec = line_of(s);
   bool const line_changed = rec != nullptr && release_seize(*rec, s, out);
   if (timer_armed) out(effect{cancel_timer{{timer_kind::subscription, id}}});
   if (tell) {
@@ -229,7 +229,7 @@ inline auto basic_server<Policies>::refresh(subscribe_request const& r, Out& out
   s->expires_at = deadline(expires);
   out(effect{subscribe_ok(r, s->id, expires)});
   out(effect{arm_timer{{timer_kind::subscription, s->id}, s->expires_at}});
-  line_record* rec = storage_.find_line(s->line);
+  line_record* rec = line_of(*s);
   out(effect{make_notify(s, s->id, s->event, s->line, rec, s->seized_index)});
 }
 
