@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Every link of the documentation stays in the repository, and resolves.
 
-Reads README.md and docs/*.md under ROOT and checks each Markdown link
+Reads every Markdown file under ROOT (README.md, docs/*.md, and the notes
+beside the code: examples/, tests/, bench/, fuzz/; not build directories or
+hidden ones) and checks each Markdown link
 ([text](target), [text]: target, <a href="target">), outside code blocks and
 code spans:
 
@@ -68,6 +70,9 @@ def anchors(path):
 def main() -> int:
     root = pathlib.Path(sys.argv[1]).resolve()
     docs = [root / "README.md"] + sorted((root / "docs").glob("*.md"))
+    docs += sorted(p for p in root.rglob("*.md")
+                   if p not in docs and not any(part.startswith(("build", ".", "subprojects"))
+                                                for part in p.relative_to(root).parts[:-1]))
     errors = []
     links = 0
     cache = {}
