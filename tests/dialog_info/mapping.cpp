@@ -14,7 +14,7 @@ using callinfo::dialog_direction;
 using callinfo::dialog_facts;
 using callinfo::dialog_state;
 
-// The reading rules, written out case by case (README "RFC 7463 bridge"),
+// The reading rules, written out case by case (docs/rfc7463.md, the mapping table),
 // independently of the table's row order.
 appearance_state expected_reading(dialog_facts f) {
   switch (f.dialog) {

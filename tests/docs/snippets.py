@@ -1,45 +1,212 @@
 #!/usr/bin/env python3
-"""The C++ examples of a Markdown file compile and run as written.
+"""Every C++ block of the documentation compiles, and the whole programs run.
 
-Every ```cpp block that defines `int main` is written to a file, compiled
-with the build's compiler (warnings as errors) and run; it must exit 0.
+Reads README.md and docs/*.md under ROOT. Each ```cpp block is one of
+(see docs/testing.md, "C++ blocks in the documentation"):
 
-usage: snippets.py MARKDOWN INCLUDE_DIR WORKDIR -- COMPILER [ARGS...]
+  a program    it defines `int main`: compiled, linked and run; it must
+               exit 0 (a program says whether it saw what the text claims);
+  a fragment   marked `<!-- snippet: fragment -->` on the line before the
+               fence: statements wrapped into a function of a translation
+               unit that includes <callinfo/callinfo.hpp>; compiled, not run.
+               Its `#include` lines go to the top of the unit. Lines between
+               `<!-- snippet: fragment` and `-->` are setup code put before
+               the function (declarations the fragment uses);
+  skipped      marked `<!-- snippet: skip REASON -->`: not compiled.
+
+`needs=FEATURE[,FEATURE]` in the marker compiles the block only when the
+build has the feature (--feature redis, --feature dialog_info); it is
+reported as skipped otherwise. A block with neither main nor a marker is an
+error, so no C++ block goes unchecked.
+
+Every block is compiled with the build's compiler and
+-std=c++20 -Wall -Wextra -Wpedantic -Werror.
+
+usage: snippets.py ROOT INCLUDE_DIR WORKDIR [--feature F]... -- COMPILER [ARGS...]
 """
 import pathlib
 import re
 import subprocess
 import sys
 
+FLAGS = ["-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+CPP_FENCES = {"cpp", "c++", "cxx"}
+FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w+-]*)")
+MARKER = re.compile(r"<!--\s*snippet:\s*(\w+)(.*)$")
+
+# What a fragment may use without including it: the umbrella header and the
+# standard headers the documentation's fragments take for granted.
+FRAGMENT_HEAD = """\
+#include <callinfo/callinfo.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+"""
+
+
+class Block:
+    def __init__(self, path, line, code, kind, setup, needs, reason):
+        self.path, self.line, self.code = path, line, code
+        self.kind, self.setup, self.needs, self.reason = kind, setup, needs, reason
+
+    def where(self):
+        return f"{self.path}:{self.line}"
+
+
+def parse_marker(lines, fence_index):
+    """The snippet marker ending on the last non-blank line before a fence:
+    (kind, setup lines, needs, reason), or None."""
+    i = fence_index - 1
+    while i >= 0 and not lines[i].strip():
+        i -= 1
+    if i < 0 or not lines[i].rstrip().endswith("-->"):
+        return None
+    end = i
+    while i >= 0 and "<!--" not in lines[i]:
+        i -= 1
+    if i < 0:
+        return None
+    m = MARKER.search(lines[i])
+    if not m:
+        return None
+    kind, rest = m.group(1), m.group(2)
+    if i == end:  # one line: <!-- snippet: kind ... -->
+        rest = rest[: rest.rfind("-->")]
+        setup = []
+    else:
+        setup = [l.rstrip("\n") for l in lines[i + 1:end]]
+        tail = lines[end].rstrip()[:-3]
+        if tail.strip():
+            setup.append(tail)
+    needs = []
+    words = []
+    for word in rest.split():
+        if word.startswith("needs="):
+            needs += [f for f in word[len("needs="):].split(",") if f]
+        else:
+            words.append(word)
+    return kind, setup, needs, " ".join(words)
+
+
+def blocks_of(path, rel):
+    lines = path.read_text().splitlines()
+    out = []
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, fence, lang = m.group(1), m.group(2), m.group(3).lower()
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and not (lines[i].strip().startswith(fence[0] * len(fence))
+                                      and not lines[i].strip().strip(fence[0])):
+            line = lines[i]
+            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            i += 1
+        i += 1  # the closing fence
+        if lang not in CPP_FENCES:
+            continue
+        marker = parse_marker(lines, start)
+        code = "\n".join(body) + "\n"
+        if marker is None:
+            kind = "program" if re.search(r"\bint\s+main\s*\(", code) else "unmarked"
+            out.append(Block(rel, start + 1, code, kind, [], [], ""))
+        else:
+            kind, setup, needs, reason = marker
+            out.append(Block(rel, start + 1, code, kind, setup, needs, reason))
+    return out
+
+
+def fragment_unit(block):
+    includes, body = [], []
+    for line in block.code.splitlines():
+        (includes if line.lstrip().startswith("#include") else body).append(line)
+    return (FRAGMENT_HEAD + "\n".join(includes) + "\n\n" + "\n".join(block.setup) + "\n\n"
+            + f"// {block.where()}\n[[maybe_unused]] static void documentation_fragment() {{\n"
+            + "\n".join("  " + l if l else l for l in body) + "\n}\n")
+
 
 def main() -> int:
     sep = sys.argv.index("--")
-    markdown, include, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
-    compiler = sys.argv[sep + 1:]
-    text = pathlib.Path(markdown).read_text()
-    blocks = [b for b in re.findall(r"```cpp\n(.*?)```", text, re.S) if "int main" in b]
-    if not blocks:
-        print("no complete C++ example in " + markdown)
-        return 1
+    args, compiler = sys.argv[1:sep], sys.argv[sep + 1:]
+    features = set()
+    while "--feature" in args:
+        k = args.index("--feature")
+        features.add(args[k + 1])
+        del args[k:k + 2]
+    root, include, work = pathlib.Path(args[0]), args[1], pathlib.Path(args[2])
     work.mkdir(parents=True, exist_ok=True)
-    failed = 0
-    for i, block in enumerate(blocks, 1):
-        src = work / f"snippet{i}.cpp"
-        exe = work / f"snippet{i}"
-        src.write_text(block)
-        build = subprocess.run(compiler + ["-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-O1",
-                                           "-I" + include, str(src), "-o", str(exe)],
-                               capture_output=True, text=True)
+
+    docs = [root / "README.md"] + sorted((root / "docs").glob("*.md"))
+    blocks = []
+    for path in docs:
+        blocks += blocks_of(path, path.relative_to(root).as_posix())
+    if not blocks:
+        print("no C++ block in README.md or docs/*.md")
+        return 1
+
+    failed = ran = compiled = skipped = 0
+    for n, b in enumerate(blocks, 1):
+        name = re.sub(r"[^A-Za-z0-9]+", "_", b.path.removesuffix(".md")) + f"_{b.line}"
+        if b.kind == "unmarked":
+            print(f"FAIL {b.where()}: a C++ block without `int main` needs a marker "
+                  "(<!-- snippet: fragment --> or <!-- snippet: skip REASON -->)")
+            failed += 1
+            continue
+        if b.kind not in ("program", "fragment", "skip"):
+            print(f"FAIL {b.where()}: unknown snippet kind '{b.kind}' (program, fragment, skip)")
+            failed += 1
+            continue
+        if b.kind == "skip":
+            print(f"skip {b.where()}: {b.reason or 'marked skip'}")
+            skipped += 1
+            continue
+        missing = [f for f in b.needs if f not in features]
+        if missing:
+            print(f"skip {b.where()}: this build has no {', '.join(missing)}")
+            skipped += 1
+            continue
+        src = work / f"{name}.cpp"
+        if b.kind == "program":
+            src.write_text(f"// {b.where()}\n" + b.code)
+            exe = work / name
+            cmd = compiler + FLAGS + ["-O1", "-I" + include, str(src), "-o", str(exe)]
+        else:
+            src.write_text(fragment_unit(b))
+            cmd = compiler + FLAGS + ["-I" + include, "-c", str(src), "-o", str(work / f"{name}.o")]
+        build = subprocess.run(cmd, capture_output=True, text=True)
         if build.returncode != 0:
-            print(f"example {i} of {markdown} does not compile:\n{block}\n{build.stderr}")
+            print(f"FAIL {b.where()}: the {b.kind} does not compile ({src}):\n{build.stderr}")
             failed += 1
             continue
-        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+        if b.kind == "fragment":
+            print(f"ok   {b.where()}: fragment compiled")
+            compiled += 1
+            continue
+        try:
+            run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            print(f"FAIL {b.where()}: the program did not end within 60 s")
+            failed += 1
+            continue
         if run.returncode != 0:
-            print(f"example {i} of {markdown} exits {run.returncode}:\n{run.stdout}{run.stderr}")
+            print(f"FAIL {b.where()}: the program exits {run.returncode}:\n{run.stdout}{run.stderr}")
             failed += 1
             continue
-        print(f"example {i}: compiled and ran")
+        print(f"ok   {b.where()}: program compiled and ran")
+        ran += 1
+    print(f"{len(blocks)} C++ blocks: {ran} programs ran, {compiled} fragments compiled, "
+          f"{skipped} skipped, {failed} failed")
     return 1 if failed else 0
 
 

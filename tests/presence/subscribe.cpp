@@ -248,7 +248,8 @@ TEST_CASE("RFC 6665 §8.4: an Event id that is not a token is 400, nothing store
 }
 
 TEST_CASE("OpenSIPS dialect: an unsubscribe's final NOTIFY is terminated;reason=timeout, as OpenSIPS sends it") {
-  // ../shared/reference/opensips-oracle: "unsubscribe and expiry both give terminated;reason=timeout".
+  // tests/interop/opensips/golden/publish.norm.txt, steps P25 (unsubscribe) and P26 (expiry): both
+  // NOTIFYs say terminated;reason=timeout.
   harness<opensips> o;
   o.subscribe(event_package::call_info, "sip:w@x");
   subscription_id const id = o.reply().subscription;
