@@ -1,7 +1,7 @@
 // callinfo — Dialect policies: how the peers a server talks to behave.
 //
 // Two dialects are shipped, each taken from the peer's sources and from
-// running it (../shared/reference):
+// running it (transcripts in tests/interop/opensips/golden, tests/interop/kamailio):
 //
 // opensips_dialect   OpenSIPS presence_callinfo: its transition table; one
 //                    seize per line (a second seize on any index is 480);
