@@ -14,6 +14,7 @@
 // adding an option never changes what an existing command line means.
 #pragma once
 
+#include <cstddef>
 #include <iostream>
 #include <optional>
 #include <span>

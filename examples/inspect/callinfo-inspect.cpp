@@ -16,15 +16,14 @@
 
 #include <callinfo/callinfo.hpp>
 
-#include <cstddef>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <iostream>
 #include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace {
 
