@@ -101,7 +101,9 @@ stage_install() {
   echo "$1$prefix"
 }
 
-# expect_files PREFIX: what an install must contain, and nothing in bin/ or lib/.
+# expect_files PREFIX: what an install must contain; no lib/ (header-only),
+# and in bin/ only the tools (callinfo-inspect, callinfo-play: installed with
+# the examples).
 expect_files() {
   local p=$1 f n
   for f in include/callinfo/callinfo.hpp include/callinfo/version.hpp include/callinfo/src.hpp \
@@ -112,7 +114,12 @@ expect_files() {
   n=$(cd "$source_root/include" && find callinfo -type f | wc -l)
   [ "$(cd "$p/include" && find callinfo -type f | wc -l)" -eq "$n" ] ||
     { echo "the install has not the $n files of include/callinfo" >&2; return 1; }
-  if [ -e "$p/bin" ] || [ -e "$p/lib" ]; then echo "a header-only install has bin/ or lib/" >&2; return 1; fi
+  if [ -e "$p/lib" ]; then echo "a header-only install has lib/" >&2; return 1; fi
+  if [ -e "$p/bin" ] && [ -n "$(find "$p/bin" -mindepth 1 ! -name callinfo-inspect ! -name callinfo-play)" ]; then
+    echo "the install's bin/ has more than the tools:" >&2
+    ls "$p/bin" >&2
+    return 1
+  fi
 }
 
 run_cmake() {  # CXX PREFIX DIR
