@@ -108,7 +108,7 @@ class libre_server {
   // The sink of every call into the server: each effect carried out at
   // once, in the order the server gives them.
   auto sink() {
-    return [this](callinfo::effect const& e) { std::visit([this](auto const& x) { apply(x); }, e); };
+    return [this](callinfo::effect const& e) { std::visit([&](auto const& x) { apply(x); }, e); };
   }
 
   // ---- Requests -------------------------------------------------------------
