@@ -67,8 +67,9 @@ class libre_server {
     for (auto& [k, t] : timers_) tmr_cancel(&t->t);
   }
 
-  // The first listener sees every request libre's transaction layer has
-  // not absorbed (a retransmission); sip_listen() keeps them in order.
+  // Every request libre's transaction layer (the first listener: it
+  // absorbs retransmissions) lets through; sip_listen() keeps listeners in
+  // the order they were added.
   bool listen() { return sip_listen(&listener_, sip_, true, on_request, this) == 0; }
 
   // A clean stop (RFC 6665 §4.2.2): every subscription ends with
@@ -88,9 +89,9 @@ class libre_server {
     libre_server* host = nullptr;
     callinfo::subscription_id id = 0;
     sip_dialog* dlg = nullptr;
-    struct sip_request* req = nullptr;       // the NOTIFY in flight (libre clears it when done)
-    std::deque<std::string> queued;   // the next NOTIFYs' headers, in order
-    bool terminated = false;          // its last NOTIFY is sent or queued
+    struct sip_request* req = nullptr;  // the NOTIFY in flight (libre clears it when done)
+    std::deque<std::string> queued;     // the next NOTIFYs' headers, in order
+    bool terminated = false;            // its last NOTIFY is sent or queued
   };
   struct armed {
     libre_server* host = nullptr;
@@ -98,8 +99,8 @@ class libre_server {
     tmr t{};
   };
 
-  static callinfo::default_limits limits() {
-    callinfo::default_limits l;
+  static typename server_type::limits_type limits() {
+    typename server_type::limits_type l;
     l.serve_dialog_shared = false;
     return l;
   }

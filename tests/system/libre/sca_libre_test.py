@@ -9,9 +9,13 @@ peers received:
            third-party publisher (publisher.xml beside it): the watcher's
            NOTIFYs show idle; 1=alerting; 1=active; terminated
   seize    the same watcher and a phone that seizes appearance 1 of another
-           line and lets it go (seizer.xml here): the watcher sees idle; 1=seized; idle;
-           terminated, the phone a NOTIFY naming appearance-index=1, then
-           its terminated one
+           line, refreshes the seize and lets it go (seizer.xml here): the
+           watcher sees idle; 1=seized; idle; terminated, the phone a NOTIFY naming
+           appearance-index=1 after the seize and after the refresh, then its
+           terminated one
+  expiry   subscriptions never refreshed end when their timers fire: a
+           seize (Expires: 1), which a watcher sees as the line idle again,
+           then the watcher's own (Expires: 2): terminated;reason=timeout
   stack    what the stack answers before the server is asked (plain SIP,
            tests/support/sip_agent.py): a SUBSCRIBE whose To tag names no
            dialog gets 481, an unknown Event 489, a malformed Expires 400
@@ -163,7 +167,7 @@ def seize_flow(run):
     seen = [summarize(ss, ci) for ss, ci in notifies(watcher_log)]
     expect("seize flow, the watcher", seen, ["idle", "1=seized", "idle", "terminated"])
     seen = [seize_summary(ss, ci) for ss, ci in notifies(seizer_log)]
-    expect("seize flow, the phone", seen, ["seize 1", "terminated"])
+    expect("seize flow, the phone", seen, ["seize 1", "seize 1", "terminated"])
 
 
 def subscribe_raw(agent, port, extra, to_tag=None):
@@ -183,6 +187,30 @@ def subscribe_raw(agent, port, extra, to_tag=None):
            + "".join(f"{h}\r\n" for h in extra) + "Content-Length: 0\r\n\r\n")
     agent.sock.sendto(msg.encode(), ("127.0.0.1", port))
     return agent.final_response(branch)[0]
+
+
+def expiry(run):
+    """Subscriptions that are never refreshed end when their timers (libre
+    tmrs armed from arm_timer) fire: a seize (Expires: 1) gives its
+    appearance back, which the watcher sees; then the watcher's own
+    (Expires: 2) ends with terminated;reason=timeout. (A seize's expiry
+    sends the phone nothing: line_seize_timeout_notification is off by
+    default, as in OpenSIPS.)"""
+    line = "sip:dave@127.0.0.1"
+    uri = f"sip:dave@127.0.0.1:{run.port}"
+    watcher, phone = Agent("watcher"), Agent("phone")
+    code = watcher.final_response(
+        watcher.request("SUBSCRIBE", uri, run.port, line, ["Event: call-info", "Expires: 2"]))[0]
+    check(code in (200, 202), f"call-info SUBSCRIBE: {code}")
+    watcher.wait_notify(r"appearance-state=idle$")
+    code = phone.final_response(phone.request("SUBSCRIBE", uri, run.port, line, [
+        "Event: line-seize", "Expires: 1", f"Call-Info: <{line}>;appearance-index=1"]))[0]
+    check(code == 200, f"line-seize SUBSCRIBE: {code}")
+    watcher.wait_notify(r"appearance-index=1;appearance-state=seized")
+    watcher.wait_notify(r"^<sip:dave@127\.0\.0\.1>;appearance-index=\*;appearance-state=idle$")
+    watcher.wait_notify(r"^terminated;reason=timeout$", what="subscription-state")
+    print("expiry: the seize (Expires: 1) ended and the watcher saw the line idle again;"
+          " the watcher's subscription (Expires: 2) ended with terminated;reason=timeout")
 
 
 def stack_answers(run):
@@ -214,6 +242,7 @@ def main():
             print(f"sca-libre --dialect {args.dialect} on udp 127.0.0.1:{run.port}")
             publish_flow(run)
             seize_flow(run)
+            expiry(run)
             stack_answers(run)
             check(run.server.poll() is None, "sca-libre exited")
         except Fail as e:
