@@ -2,7 +2,7 @@
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
-//              [--quiet] [--redis HOST:PORT --node N]
+//              [--quiet] [--redis HOST:PORT --node N] [--transaction-timeout MS]
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -63,8 +63,11 @@
 //
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
-// destroyed before exit, after one line of counters (requests received,
-// responses sent and relayed by class, NOTIFYs sent and answered).
+// destroyed before exit, after a line of what nta still holds (server and
+// client transactions, legs) and one of counters (requests received,
+// responses sent and relayed by class, NOTIFYs sent and answered). Each
+// answered request's server transaction is destroyed (nta frees it after
+// timer J, --transaction-timeout), so memory stays flat under load.
 //
 // --state FILE: the server's state survives a restart. At start, FILE (when
 // it exists) is restored: callinfo::restore() for lines, appearances,
@@ -105,12 +108,14 @@ extern "C" void on_signal(int) { stop_requested = true; }
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
-    "                  [--state FILE] [--quiet]\n"
+    "                  [--state FILE] [--quiet] [--transaction-timeout MS]\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"
     "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n"
     "--quiet: log state changes, calls and errors, not every message.\n"
+    "--transaction-timeout MS: the longest nta keeps a transaction (T1x64, and T4 when shorter;\n"
+    "  default: nta's 32000 and 5000).\n"
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
     ;
 
@@ -181,6 +186,15 @@ int main(int argc, char** argv) {
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), shared.node);
       if (ec != std::errc{} || e != v.data() + v.size() || shared.node > callinfo::redis::max_node) {
         std::cerr << "sca-server: bad --node '" << v << "' (0-4095)\n" << usage;
+        return 2;
+      }
+      continue;
+    }
+    if (a == "--transaction-timeout" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), config.transaction_timeout_ms);
+      if (ec != std::errc{} || e != v.data() + v.size() || config.transaction_timeout_ms == 0) {
+        std::cerr << "sca-server: bad --transaction-timeout '" << v << "' (milliseconds, at least 1)\n" << usage;
         return 2;
       }
       continue;

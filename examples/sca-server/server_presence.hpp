@@ -152,6 +152,7 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
   incoming in{irq, sip};
   server_.on_subscribe(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
   storage_outcome("SUBSCRIBE");
+  if (in.irq != nullptr) reply(in.irq, 500, "Server Internal Error");  // the server always answers; else 500
   return 0;
 }
 
@@ -223,6 +224,7 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
   incoming in{irq, sip};
   server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
   storage_outcome("PUBLISH");
+  if (in.irq != nullptr) reply(in.irq, 500, "Server Internal Error");  // the server always answers; else 500
   return 0;
 }
 
@@ -289,6 +291,7 @@ inline void sca_server<Policies>::apply(callinfo::response const& r, incoming* i
   counters::count(counters_.sent, r.code);
   nta_incoming_treply(in->irq, r.code, phrase.c_str(), SIPTAG_CONTACT(nta_agent_contact(agent_)),
                       SIPTAG_HEADER_STR(headers.c_str()), TAG_END());
+  release(in->irq);
   in->irq = nullptr;
   subscriptions_.emplace(r.subscription, std::move(s));
 }
