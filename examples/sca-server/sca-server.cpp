@@ -12,7 +12,10 @@
 //                                               carry write_dialog_info())
 //   PUBLISH     Event: dialog;shared           (RFC 7463 dialog-info bodies,
 //                                               with pugixml only)
-// with a callinfo::basic_server. The requests' Event, Expires, Call-Info and
+// with a callinfo::basic_server. A line that is not a sip: / sips: URI gets
+// 416, an initial SUBSCRIBE without a SIP Contact 400 (its NOTIFYs could
+// not be routed), a line no NOTIFY could carry the library's 400 Bad Line
+// URI. The requests' Event, Expires, Call-Info and
 // SIP-If-Match headers are read from the raw message text with the
 // library's parsers; the server's effects become SIP:
 //
@@ -109,6 +112,7 @@ constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
     "                  [--state FILE] [--quiet] [--transaction-timeout MS]\n"
+    "                  [--redis HOST:PORT --node N]\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"

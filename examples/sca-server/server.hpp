@@ -271,7 +271,8 @@ class sca_server final : public sca_host {
   int subscribe(sca_leg& magic, nta_incoming_t* irq, sip_t const* sip);
   int publish(nta_incoming_t* irq, sip_t const* sip);
   bool refused_bad_headers(nta_incoming_t* irq, sip_t const* sip);
-  int bad_request(nta_incoming_t* irq, std::string const& why);
+  int bad_request(nta_incoming_t* irq, std::string const& why, char const* phrase = "Bad Request");
+  int unsupported_scheme(nta_incoming_t* irq, url_t const* u);
 
   // ---- Effects -----------------------------------------------------------
   void carry_out(callinfo::effect const& e, incoming* in) {
