@@ -3,6 +3,7 @@
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
 //              [--quiet] [--redis HOST:PORT --node N] [--transaction-timeout MS]
+//   sca-server --version | -h | --help
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -108,11 +109,18 @@ namespace {
 
 extern "C" void on_signal(int) { stop_requested = true; }
 
+// The meson project's version (examples/meson.build).
+#ifndef SCA_SERVER_VERSION
+#error "SCA_SERVER_VERSION must be defined by the build (the project's version)"
+#endif
+constexpr char const version[] = "sca-server (callinfo) " SCA_SERVER_VERSION "\n";
+
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
     "                  [--state FILE] [--quiet] [--transaction-timeout MS]\n"
     "                  [--redis HOST:PORT --node N]\n"
+    "       sca-server --version | -h | --help\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"
@@ -121,6 +129,7 @@ constexpr char const usage[] =
     "--transaction-timeout MS: the longest nta keeps a transaction (T1x64, and T4 when shorter;\n"
     "  default: nta's 32000 and 5000).\n"
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
+    "--version: print the version and exit; -h, --help: print this and exit.\n"
     ;
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
@@ -149,6 +158,10 @@ int main(int argc, char** argv) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
       std::cout << usage;
+      return 0;
+    }
+    if (a == "--version") {
+      std::cout << version;
       return 0;
     }
     if (a == "--route" && i + 1 < argc) {
