@@ -93,6 +93,7 @@
 #include "nta_glue.hpp"
 #include "serve.hpp"
 
+#include <callinfo/model/line_uri.hpp>
 #include <callinfo/redis/cluster_ids.hpp>
 
 #include <charconv>
@@ -218,7 +219,15 @@ int main(int argc, char** argv) {
     }
     if (a == "--line" && i + 1 < argc) {
       std::string_view const v = argv[++i];
-      config.lines.push_back(v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1");
+      std::string line = v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1";
+      // The library refuses SUBSCRIBE and PUBLISH for a line no NOTIFY could
+      // carry; a call on such a line would drive appearances nobody sees.
+      if (!callinfo::line_is_writable(line)) {
+        std::cerr << "sca-server: bad --line '" << v << "' (" << line << " is not an absoluteURI: %-escape it)\n"
+                  << usage;
+        return 2;
+      }
+      config.lines.push_back(std::move(line));
       continue;
     }
     if ((a == "--port" || a == "--dialect") && i + 1 < argc) {

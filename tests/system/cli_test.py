@@ -7,20 +7,30 @@
     project's version) on stdout, nothing on stderr, exit status 0;
   - `-h` and `--help` print the usage on stdout (naming every option,
     --version included), nothing on stderr, exit status 0;
-  - an unknown argument, and an option without its value, print the usage
-    on stderr and exit 2.
-No server is started: each run exits at once (bounded by a timeout).
+  - an unknown argument, an option without its value, a zero
+    --transaction-timeout and a --line no NOTIFY could carry (an unescaped
+    non-ASCII user) print the usage on stderr and exit 2.
+No server keeps running: each run exits at once (bounded by a timeout).
 """
 import argparse
+import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from sip_agent import free_udp_port  # noqa: E402
 
 OPTIONS = ["--port", "--dialect", "--route", "--line", "--state", "--quiet", "--transaction-timeout", "--redis",
            "--node", "--version", "--help"]
 
 
 def run(server, *args):
-    r = subprocess.run([server, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+    """(exit status, stdout, stderr); a server still running after 10 s is
+    killed and reported with status None."""
+    try:
+        r = subprocess.run([server, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return None, "", "still running after 10 s"
     return r.returncode, r.stdout, r.stderr
 
 
@@ -45,7 +55,10 @@ def main():
         missing = [o for o in OPTIONS if o not in out]
         expect(f"{flag} prints the usage", code == 0 and out.startswith("usage: sca-server") and not err and not missing,
                f"exit {code}, stderr {err!r}, options missing from the usage: {missing}")
-    for bad in (["--bogus"], ["--port"], ["--transaction-timeout", "0"]):
+    # A --line no NOTIFY could carry (an unescaped non-ASCII user) is refused
+    # at start, on a free port in case it is not.
+    port = str(free_udp_port())
+    for bad in (["--bogus"], ["--port"], ["--transaction-timeout", "0"], ["--port", port, "--line", "b\u00f8b"]):
         code, out, err = run(args.server, *bad)
         expect(f"{' '.join(bad)} is refused with the usage", code == 2 and "usage: sca-server" in err and not out,
                f"exit {code}, stdout {out!r}, stderr {err!r}")
