@@ -53,7 +53,8 @@ def main():
     for flag in ("-h", "--help"):
         code, out, err = run(args.server, flag)
         missing = [o for o in OPTIONS if o not in out]
-        expect(f"{flag} prints the usage", code == 0 and out.startswith("usage: sca-server") and not err and not missing,
+        expect(f"{flag} prints the usage",
+               code == 0 and out.startswith("usage: sca-server") and not err and not missing,
                f"exit {code}, stderr {err!r}, options missing from the usage: {missing}")
     # A --line no NOTIFY could carry (an unescaped non-ASCII user) is refused
     # at start, on a free port in case it is not.
