@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sca {
+
+class authenticator;  // auth.hpp
 
 // The dialog-driven mode's configuration: where calls go and which AORs are
 // shared lines.
@@ -16,6 +19,9 @@ struct proxy_config {
   unsigned port = 0;                          // the server's own port (Record-Route, Route)
   std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
   std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
+  // --credentials: digest authentication and the users of each line
+  // (auth.hpp); null: every request is served as it comes (open).
+  std::shared_ptr<authenticator> auth;
 };
 
 // --redis HOST:PORT --node N (port 0: no Redis, the state is this server's own).
