@@ -7,7 +7,7 @@
 // with 407 and Proxy-Authenticate: two challenges, SHA-256 first, then MD5
 // (RFC 8760 §2.4: in order of preference), qop="auth", a nonce the server
 // checks without keeping it (digest.hpp: its issue time and an HMAC of it),
-// valid for 300 s (--digest-algorithms chooses the challenges and their
+// valid for 300 s (--nonce-lifetime; --digest-algorithms chooses the challenges and their
 // order: SIPp 3.6 and other older user agents answer only the first one,
 // and only if it is MD5); an expired one is challenged again with stale=true
 // (RFC 7616 §3.3), so the phone retries without asking its user. The
@@ -70,13 +70,12 @@ struct auth_outcome {
 
 class authenticator {
  public:
-  static constexpr std::uint64_t nonce_lifetime = 300;  // seconds
-
   // `offered`: the challenges, in order of preference (--digest-algorithms).
   authenticator(std::string realm, digest::credentials credentials, line_users lines,
-                std::vector<digest::algorithm> offered = {digest::algorithm::sha256, digest::algorithm::md5})
+                std::vector<digest::algorithm> offered = {digest::algorithm::sha256, digest::algorithm::md5},
+                std::uint64_t nonce_lifetime = 300)
       : realm_(std::move(realm)), credentials_(std::move(credentials)), lines_(std::move(lines)),
-        offered_(std::move(offered)) {
+        offered_(std::move(offered)), nonce_lifetime_(nonce_lifetime) {
     std::random_device random;
     for (int i = 0; i < 8; ++i) {
       std::uint32_t const r = random();
@@ -107,7 +106,7 @@ class authenticator {
     auto const alg = digest::parse_algorithm(param(a, "algorithm"));
     if (!alg || std::find(offered_.begin(), offered_.end(), *alg) == offered_.end())
       return challenge(proxy, now, false, "algorithm not offered");
-    auto const n = digest::check_nonce(key_, realm_, nonce, now, nonce_lifetime);
+    auto const n = digest::check_nonce(key_, realm_, nonce, now, nonce_lifetime_);
     if (n.v == digest::nonce_check::verdict::forged) return challenge(proxy, now, false, "nonce not ours");
     if (n.v == digest::nonce_check::verdict::stale) return challenge(proxy, now, true, "nonce expired");
     // RFC 7616 §3.4: qop=auth was offered; nc is 8 hex digits, cnonce given.
@@ -167,8 +166,8 @@ class authenticator {
     return url_cmp_all(&u, request_uri) == 0;
   }
 
-  auth_outcome challenge(bool proxy, std::uint64_t now, bool stale, std::string why) const {
-    std::string const nonce = digest::make_nonce(key_, realm_, now);
+  auth_outcome challenge(bool proxy, std::uint64_t now, bool stale, std::string why) {
+    std::string const nonce = digest::make_nonce(key_, realm_, now, ++serial_);
     std::string headers;
     for (auto const a : offered_) {
       headers.append(proxy ? "Proxy-Authenticate" : "WWW-Authenticate")
@@ -190,14 +189,16 @@ class authenticator {
   void forget_old(std::uint64_t now) {
     if (counts_.size() < 1024) return;
     for (auto it = counts_.begin(); it != counts_.end();)
-      it = now - it->second.second > nonce_lifetime ? counts_.erase(it) : std::next(it);
+      it = now - it->second.second > nonce_lifetime_ ? counts_.erase(it) : std::next(it);
   }
 
   std::string realm_;
   digest::credentials credentials_;
   line_users lines_;
   std::vector<digest::algorithm> offered_;
+  std::uint64_t nonce_lifetime_ = 300;  // seconds (--nonce-lifetime)
   std::string key_;
+  std::uint64_t serial_ = 0;  // nonces issued
   std::map<std::string, std::pair<std::uint32_t, std::uint64_t>, std::less<>> counts_;  // nonce -> (nc, issued)
 };
 

@@ -248,21 +248,27 @@ inline bool same(std::string_view a, std::string_view b) noexcept {
 
 // ---- Nonces the server checks without keeping them ------------------------
 
-// nonce = 16 hex digits of the issue time (seconds on the server's clock)
-// followed by the first 32 hex digits of HMAC-SHA-256(key, realm ":" time),
-// under a key drawn at start: a nonce is the server's own while the process
-// lives, and its age is read back from it. A restart invalidates them all
-// (the phones are challenged again).
+// nonce = 16 hex digits of the issue time (seconds on the server's clock),
+// 16 of a number the server never issues twice (so two challenges in the
+// same second differ, and each nonce has its own nonce-counts), then the
+// first 32 hex digits of HMAC-SHA-256(key, realm ":" time serial), under a
+// key drawn at start: a nonce is the server's own while the process lives,
+// and its age is read back from it. A restart invalidates them all (the
+// phones are challenged again).
 struct nonce_check {
   enum class verdict : std::uint8_t { valid, stale, forged };
   verdict v = verdict::forged;
   std::uint64_t issued = 0;
 };
 
-inline std::string make_nonce(std::string_view key, std::string_view realm, std::uint64_t now) {
+inline std::string make_nonce(std::string_view key, std::string_view realm, std::uint64_t now,
+                              std::uint64_t serial) {
   constexpr char digits[] = "0123456789abcdef";
-  std::string t(16, '0');
-  for (int i = 0; i < 16; ++i) t[15 - i] = digits[(now >> (4 * i)) & 15];
+  std::string t(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    t[15 - i] = digits[(now >> (4 * i)) & 15];
+    t[31 - i] = digits[(serial >> (4 * i)) & 15];
+  }
   std::string msg(realm);
   msg.append(":").append(t);
   return t + hex(hmac_sha256(key, msg)).substr(0, 32);
@@ -270,14 +276,16 @@ inline std::string make_nonce(std::string_view key, std::string_view realm, std:
 
 inline nonce_check check_nonce(std::string_view key, std::string_view realm, std::string_view nonce,
                                std::uint64_t now, std::uint64_t lifetime) {
-  if (nonce.size() != 48) return {};
-  std::uint64_t t = 0;
-  for (char c : nonce.substr(0, 16)) {
+  if (nonce.size() != 64) return {};
+  std::uint64_t t = 0, serial = 0;
+  for (std::size_t i = 0; i < 32; ++i) {
+    char const c = nonce[i];
     int const d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
     if (d < 0) return {};
-    t = t << 4 | std::uint64_t(d);
+    std::uint64_t& v = i < 16 ? t : serial;
+    v = v << 4 | std::uint64_t(d);
   }
-  if (!same(make_nonce(key, realm, t), nonce)) return {};
+  if (!same(make_nonce(key, realm, t, serial), nonce)) return {};
   if (t > now || now - t > lifetime) return {nonce_check::verdict::stale, t};
   return {nonce_check::verdict::valid, t};
 }

@@ -129,14 +129,16 @@ constexpr char const usage[] =
     "--credentials FILE [--realm REALM] [--line-user LINE=USER]...: digest authentication (MD5, SHA-256);\n"
     "  FILE has lines 'realm user ha1-md5 [ha1-sha256]' (# comments); REALM defaults to sca-server;\n"
     "  a user may watch, seize or publish LINE only when a --line-user names them on it.\n"
-    "  --digest-algorithms SHA-256,MD5 (the default): the challenges offered, in that order.\n"
+    "  --digest-algorithms SHA-256,MD5 (the default): the challenges offered, in that order;\n"
+    "  --nonce-lifetime S (default 300): after S seconds a nonce is stale and challenged again.\n"
     "  Without --credentials the server is open to any source.\n"
     ;
 
 // --credentials FILE for REALM, and the --line-user map: the authenticator,
 // or nullptr after a message on stderr.
 std::shared_ptr<authenticator> load_authentication(std::string const& file, std::string const& realm,
-                                                   line_users lines, std::vector<digest::algorithm> offered) {
+                                                   line_users lines, std::vector<digest::algorithm> offered,
+                                                   std::uint64_t nonce_lifetime) {
   if (realm.empty() || realm.find_first_of("\"\\\r\n") != std::string::npos) {
     std::cerr << "sca-server: bad --realm '" << realm << "'\n";
     return nullptr;
@@ -158,7 +160,8 @@ std::shared_ptr<authenticator> load_authentication(std::string const& file, std:
     std::cerr << "sca-server: credentials file " << file << " has no user in realm '" << realm << "'\n";
     return nullptr;
   }
-  return std::make_shared<authenticator>(realm, std::move(mine), std::move(lines), std::move(offered));
+  return std::make_shared<authenticator>(realm, std::move(mine), std::move(lines), std::move(offered),
+                                         nonce_lifetime);
 }
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
@@ -186,6 +189,7 @@ int main(int argc, char** argv) {
   std::string credentials_file, realm = "sca-server";
   line_users line_users_map;
   std::vector<digest::algorithm> offered{digest::algorithm::sha256, digest::algorithm::md5};
+  std::uint64_t nonce_lifetime = 300;
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -237,6 +241,15 @@ int main(int argc, char** argv) {
     }
     if ((a == "--credentials" || a == "--realm") && i + 1 < argc) {
       (a == "--realm" ? realm : credentials_file) = argv[++i];
+      continue;
+    }
+    if (a == "--nonce-lifetime" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), nonce_lifetime);
+      if (ec != std::errc{} || e != v.data() + v.size() || nonce_lifetime == 0) {
+        std::cerr << "sca-server: bad --nonce-lifetime '" << v << "' (seconds, > 0)\n" << usage;
+        return 2;
+      }
       continue;
     }
     if (a == "--digest-algorithms" && i + 1 < argc) {
@@ -300,7 +313,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!credentials_file.empty()) {
-    config.auth = load_authentication(credentials_file, realm, std::move(line_users_map), std::move(offered));
+    config.auth = load_authentication(credentials_file, realm, std::move(line_users_map), std::move(offered), nonce_lifetime);
     if (!config.auth) return 2;
   }
   if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {

@@ -75,8 +75,10 @@ TEST_CASE("algorithm names") {
 
 TEST_CASE("nonces: valid within their lifetime, stale after, forged otherwise") {
   std::string const key = "0123456789abcdef0123456789abcdef";
-  std::string const n = d::make_nonce(key, "example.org", 1000);
-  CHECK(n.size() == 48);
+  std::string const n = d::make_nonce(key, "example.org", 1000, 7);
+  CHECK(n.size() == 64);
+  CHECK(n.starts_with("00000000000003e80000000000000007"));
+  CHECK(d::make_nonce(key, "example.org", 1000, 8) != n);
   using v = d::nonce_check::verdict;
   CHECK(d::check_nonce(key, "example.org", n, 1000, 300).v == v::valid);
   CHECK(d::check_nonce(key, "example.org", n, 1300, 300).v == v::valid);
@@ -87,6 +89,9 @@ TEST_CASE("nonces: valid within their lifetime, stale after, forged otherwise") 
   std::string later = n;
   later[15] = '9';  // the time moved, the MAC not
   CHECK(d::check_nonce(key, "example.org", later, 1000, 300).v == v::forged);
+  std::string other = n;
+  other[31] = '8';  // another serial, the MAC not
+  CHECK(d::check_nonce(key, "example.org", other, 1000, 300).v == v::forged);
   CHECK(d::check_nonce(key, "example.org", n.substr(1), 1000, 300).v == v::forged);
   CHECK(d::check_nonce(key, "example.org", "", 1000, 300).v == v::forged);
 }
