@@ -5,9 +5,10 @@
 //
 // Self-contained on purpose: two hash functions of ~60 lines each keep the
 // example free of a crypto library (OpenSSL's EVP would do as well), and
-// Sofia-SIP's own auth module (auth_module_t) checks MD5 only, from its own
-// password file format, with nonces and qop handling of its own: RFC 8760's
-// SHA-256 is what phones from 2020 on offer first. No Sofia header here, so
+// Sofia-SIP's own auth module (auth_module_t) has no SHA-256 (its digest
+// knows MD5 and MD5-sess) and reads a password file format of its own, with
+// nonces and qop handling of its own; RFC 8760's SHA-256 is what a server
+// should offer first. No Sofia header here, so
 // the unit tests (tests/system/auth/digest_test.cpp) need none.
 #pragma once
 
