@@ -190,6 +190,7 @@ int main(int argc, char** argv) {
   line_users line_users_map;
   std::vector<digest::algorithm> offered{digest::algorithm::sha256, digest::algorithm::md5};
   std::uint64_t nonce_lifetime = 300;
+  bool auth_option = false;  // --realm, --line-user, --digest-algorithms or --nonce-lifetime given
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -241,9 +242,11 @@ int main(int argc, char** argv) {
     }
     if ((a == "--credentials" || a == "--realm") && i + 1 < argc) {
       (a == "--realm" ? realm : credentials_file) = argv[++i];
+      auth_option = auth_option || a == "--realm";
       continue;
     }
     if (a == "--nonce-lifetime" && i + 1 < argc) {
+      auth_option = true;
       std::string_view const v = argv[++i];
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), nonce_lifetime);
       if (ec != std::errc{} || e != v.data() + v.size() || nonce_lifetime == 0) {
@@ -253,6 +256,7 @@ int main(int argc, char** argv) {
       continue;
     }
     if (a == "--digest-algorithms" && i + 1 < argc) {
+      auth_option = true;
       std::string_view v = argv[++i];
       offered.clear();
       for (bool more = true; more;) {
@@ -270,6 +274,7 @@ int main(int argc, char** argv) {
       continue;
     }
     if (a == "--line-user" && i + 1 < argc) {
+      auth_option = true;
       std::string_view const v = argv[++i];
       std::size_t const eq = v.find('=');
       if (eq == 0 || eq == std::string_view::npos || eq + 1 == v.size()) {
@@ -308,12 +313,14 @@ int main(int argc, char** argv) {
     std::cerr << "sca-server: --state and --redis exclude each other (Redis keeps the state)\n" << usage;
     return 2;
   }
-  if (credentials_file.empty() && !line_users_map.empty()) {
-    std::cerr << "sca-server: --line-user needs --credentials (users are who authenticated)\n" << usage;
+  if (credentials_file.empty() && auth_option) {
+    std::cerr << "sca-server: --realm, --line-user, --digest-algorithms and --nonce-lifetime need --credentials\n"
+              << usage;
     return 2;
   }
   if (!credentials_file.empty()) {
-    config.auth = load_authentication(credentials_file, realm, std::move(line_users_map), std::move(offered), nonce_lifetime);
+    config.auth =
+        load_authentication(credentials_file, realm, std::move(line_users_map), std::move(offered), nonce_lifetime);
     if (!config.auth) return 2;
   }
   if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {
