@@ -13,10 +13,11 @@ namespace sca {
 
 class authenticator;  // auth.hpp
 
-// The dialog-driven mode's configuration: where calls go and which AORs are
-// shared lines.
+// The server's SIP configuration: its port, nta's transaction timeout, and
+// the dialog-driven mode's routes (where calls go) and shared lines.
 struct proxy_config {
   unsigned port = 0;                          // the server's own port (Record-Route, Route)
+  unsigned transaction_timeout_ms = 0;        // the longest nta keeps a transaction; 0: nta's timers
   std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
   std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
   // --credentials: digest authentication and the users of each line

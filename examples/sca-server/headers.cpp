@@ -62,6 +62,8 @@ std::string aor(url_t const* u) {
   return s;
 }
 
+bool is_sip_url(url_t const* u) { return u != nullptr && (u->url_type == url_sip || u->url_type == url_sips); }
+
 std::string parse_failure(std::string_view header, callinfo::parse_error const& e) {
   return std::string(header) + ": " + std::string(callinfo::name(e.code)) + " at offset " + std::to_string(e.offset);
 }

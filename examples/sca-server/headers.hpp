@@ -33,6 +33,10 @@ std::optional<std::string> call_info_text(sip_t const* sip);
 // "sip:user@host" of a Sofia URL: the AOR of a line or a watcher.
 std::string aor(url_t const* u);
 
+// Whether `u` is a sip: or sips: URI, the only schemes the server routes
+// (lines, and the Contact its NOTIFYs go to).
+bool is_sip_url(url_t const* u);
+
 std::string parse_failure(std::string_view header, callinfo::parse_error const& e);
 
 // Allow-Events lists event types without parameters (RFC 6665 §8.4), so

@@ -2,8 +2,9 @@
 //
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
-//              [--quiet] [--redis HOST:PORT --node N]
+//              [--quiet] [--redis HOST:PORT --node N] [--transaction-timeout MS]
 //              [--credentials FILE [--realm REALM] [--line-user LINE=USER]...]
+//   sca-server --version | -h | --help
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
 //   SUBSCRIBE   Event: call-info, line-seize   (RFC 6665; out of dialog and
@@ -13,7 +14,10 @@
 //                                               carry write_dialog_info())
 //   PUBLISH     Event: dialog;shared           (RFC 7463 dialog-info bodies,
 //                                               with pugixml only)
-// with a callinfo::basic_server. The requests' Event, Expires, Call-Info and
+// with a callinfo::basic_server. A line that is not a sip: / sips: URI gets
+// 416, an initial SUBSCRIBE without a SIP Contact 400 (its NOTIFYs could
+// not be routed), a line no NOTIFY could carry the library's 400 Bad Line
+// URI. The requests' Event, Expires, Call-Info and
 // SIP-If-Match headers are read from the raw message text with the
 // library's parsers; the server's effects become SIP:
 //
@@ -64,8 +68,11 @@
 //
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM stop the loop; the legs, timers and agent are
-// destroyed before exit, after one line of counters (requests received,
-// responses sent and relayed by class, NOTIFYs sent and answered).
+// destroyed before exit, after a line of what nta still holds (server and
+// client transactions, legs) and one of counters (requests received,
+// responses sent and relayed by class, NOTIFYs sent and answered). Each
+// answered request's server transaction is destroyed (nta frees it after
+// timer J, --transaction-timeout), so memory stays flat under load.
 //
 // --state FILE: the server's state survives a restart. At start, FILE (when
 // it exists) is restored: callinfo::restore() for lines, appearances,
@@ -96,6 +103,7 @@
 #include "nta_glue.hpp"
 #include "serve.hpp"
 
+#include <callinfo/model/line_uri.hpp>
 #include <callinfo/redis/cluster_ids.hpp>
 
 #include <algorithm>
@@ -116,15 +124,26 @@ namespace {
 
 extern "C" void on_signal(int) { stop_requested = true; }
 
+// The meson project's version (examples/meson.build).
+#ifndef SCA_SERVER_VERSION
+#error "SCA_SERVER_VERSION must be defined by the build (the project's version)"
+#endif
+constexpr char const version[] = "sca-server (callinfo) " SCA_SERVER_VERSION "\n";
+
 constexpr char const usage[] =
     "usage: sca-server [--port N] [--dialect default|opensips|broadworks]\n"
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
-    "                  [--state FILE] [--quiet] [--credentials FILE [--realm REALM] [--line-user LINE=USER]...]\n"
+    "                  [--state FILE] [--quiet] [--transaction-timeout MS]\n"
+    "                  [--redis HOST:PORT --node N]\n"
+    "                  [--credentials FILE [--realm REALM] [--line-user LINE=USER]...]\n"
+    "       sca-server --version | -h | --help\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
     "calls from or to a --line drive that line's appearances.\n"
     "--state FILE: restore the state from FILE at start (when it exists), save it there on SIGINT/SIGTERM.\n"
     "--quiet: log state changes, calls and errors, not every message.\n"
+    "--transaction-timeout MS: the longest nta keeps a transaction (T1x64, and T4 when shorter;\n"
+    "  default: nta's 32000 and 5000).\n"
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
     "--credentials FILE [--realm REALM] [--line-user LINE=USER]...: digest authentication (MD5, SHA-256);\n"
     "  FILE has lines 'realm user ha1-md5 [ha1-sha256]' (# comments); REALM defaults to sca-server;\n"
@@ -132,6 +151,7 @@ constexpr char const usage[] =
     "  --digest-algorithms SHA-256,MD5 (the default): the challenges offered, in that order;\n"
     "  --nonce-lifetime S (default 300): after S seconds a nonce is stale and challenged again.\n"
     "  Without --credentials the server is open to any source.\n"
+    "--version: print the version and exit; -h, --help: print this and exit.\n"
     ;
 
 // --credentials FILE for REALM, and the --line-user map: the authenticator,
@@ -197,6 +217,10 @@ int main(int argc, char** argv) {
       std::cout << usage;
       return 0;
     }
+    if (a == "--version") {
+      std::cout << version;
+      return 0;
+    }
     if (a == "--route" && i + 1 < argc) {
       auto const r = parse_route(argv[++i]);
       if (!r) {
@@ -236,6 +260,15 @@ int main(int argc, char** argv) {
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), shared.node);
       if (ec != std::errc{} || e != v.data() + v.size() || shared.node > callinfo::redis::max_node) {
         std::cerr << "sca-server: bad --node '" << v << "' (0-4095)\n" << usage;
+        return 2;
+      }
+      continue;
+    }
+    if (a == "--transaction-timeout" && i + 1 < argc) {
+      std::string_view const v = argv[++i];
+      auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), config.transaction_timeout_ms);
+      if (ec != std::errc{} || e != v.data() + v.size() || config.transaction_timeout_ms == 0) {
+        std::cerr << "sca-server: bad --transaction-timeout '" << v << "' (milliseconds, at least 1)\n" << usage;
         return 2;
       }
       continue;
@@ -288,7 +321,15 @@ int main(int argc, char** argv) {
     }
     if (a == "--line" && i + 1 < argc) {
       std::string_view const v = argv[++i];
-      config.lines.push_back(v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1");
+      std::string line = v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1";
+      // The library refuses SUBSCRIBE and PUBLISH for a line no NOTIFY could
+      // carry; a call on such a line would drive appearances nobody sees.
+      if (!callinfo::line_is_writable(line)) {
+        std::cerr << "sca-server: bad --line '" << v << "' (" << line << " is not an absoluteURI: %-escape it)\n"
+                  << usage;
+        return 2;
+      }
+      config.lines.push_back(std::move(line));
       continue;
     }
     if ((a == "--port" || a == "--dialect") && i + 1 < argc) {

@@ -61,6 +61,9 @@ int serve(su_root_t* root, std::string const& url, std::string_view dialect_name
     server.reap();
   }
   log_line("shutting down");
+  // Before the subscriptions end: answered requests' transactions are gone
+  // once their timer J has run (--transaction-timeout after the answer).
+  log_line("nta at shutdown: " + server.nta_alive());
   int status = 0;
   if (state_file.empty()) {
     // Without a state file nothing survives the stop: tell the watchers.

@@ -52,8 +52,13 @@ class sca_server final : public sca_host {
     // A receive buffer of 4 MiB (the kernel caps it at net.core.rmem_max):
     // the 200s to a burst of NOTIFYs arrive together, and the 208 KiB
     // default overflowed at a few thousand NOTIFYs a second (bench/load).
+    // --transaction-timeout MS: no transaction is kept longer than MS
+    // (T1x64: timers B, F, H, J, nta's default 32 s; T4: timers I and K,
+    // 5 s, when MS is shorter). 0 keeps nta's timers.
+    unsigned const t = config_.transaction_timeout_ms;
     agent_ = nta_agent_create(root_, URL_STRING_MAKE(bind_url.c_str()), nullptr, nullptr, NTATAG_CANCEL_487(0),
-                              TPTAG_UDP_RMEM(4u << 20), TPTAG_UDP_WMEM(4u << 20), TAG_END());
+                              TPTAG_UDP_RMEM(4u << 20), TPTAG_UDP_WMEM(4u << 20), TAG_IF(t != 0, NTATAG_SIP_T1X64(t)),
+                              TAG_IF(t != 0 && t < NTA_SIP_T4, NTATAG_SIP_T4(t)), TAG_END());
     if (agent_ == nullptr) return;
     default_magic_.host = this;
     default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
@@ -116,7 +121,7 @@ class sca_server final : public sca_host {
     } else if (magic.subscription == 0 && proxied(sip)) {
       status = proxy(irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_ack) {
-      status = 0;
+      release(irq);  // an ACK in a subscription's dialog: nothing to do
     } else {
       status = reply(irq, 405, "Method Not Allowed",
                      "Allow: SUBSCRIBE, PUBLISH, OPTIONS, INVITE, ACK, BYE, CANCEL\r\n");
@@ -144,6 +149,16 @@ class sca_server final : public sca_host {
   std::optional<std::size_t> restore(std::string_view text);
 
   std::size_t call_count() const { return calls_.size(); }
+
+  // What nta still holds: server and client transactions (answered ones
+  // stay for timer J / K, then go) and legs (the subscriptions' dialogs).
+  std::string nta_alive() const {
+    usize_t irqs = 0, orqs = 0, legs = 0;
+    nta_agent_get_stats(agent_, NTATAG_S_IRQ_HASH_USED_REF(irqs), NTATAG_S_ORQ_HASH_USED_REF(orqs),
+                        NTATAG_S_LEG_HASH_USED_REF(legs), TAG_END());
+    return std::to_string(irqs) + " server transactions, " + std::to_string(orqs) + " client transactions, " +
+           std::to_string(legs) + " legs";
+  }
   counters const& stats() const { return counters_; }
 
  private:
@@ -235,12 +250,25 @@ class sca_server final : public sca_host {
       log_line(std::string("redis: ") + what + ": " + std::string(callinfo::to_string(st)));
   }
 
+  // Answers a request with a final response and lets its transaction go
+  // (release()). The leg callback then returns 0: the transaction is no
+  // longer the server's.
   int reply(nta_incoming_t* irq, int code, char const* phrase, std::string const& headers = {}) {
     trace_line("send " + std::to_string(code) + " " + phrase + (headers.empty() ? "" : " | " + headers));
     counters::count(counters_.sent, code);
     nta_incoming_treply(irq, code, phrase, TAG_IF(!headers.empty(), SIPTAG_HEADER_STR(headers.c_str())), TAG_END());
+    release(irq);
     return 0;
   }
+
+  // A server transaction the server is done with. A leg callback that
+  // returns 0 takes care of the transaction (nta_request_f): nta frees it
+  // only once it is destroyed. nta_incoming_destroy() after the final
+  // response marks it disposable; nta keeps it to answer the request's
+  // retransmissions (timer J, 64*T1 = 32 s on udp, --transaction-timeout)
+  // and frees it then. A transaction never destroyed stays in nta for good,
+  // with its request: some 10 KiB for each SUBSCRIBE, PUBLISH or OPTIONS.
+  static void release(nta_incoming_t* irq) { nta_incoming_destroy(irq); }
 
   // Digest authentication (server_auth.hpp): the request's user in
   // identity_, or false once the request is answered.
@@ -251,7 +279,8 @@ class sca_server final : public sca_host {
   int subscribe(sca_leg& magic, nta_incoming_t* irq, sip_t const* sip);
   int publish(nta_incoming_t* irq, sip_t const* sip);
   bool refused_bad_headers(nta_incoming_t* irq, sip_t const* sip);
-  int bad_request(nta_incoming_t* irq, std::string const& why);
+  int bad_request(nta_incoming_t* irq, std::string const& why, char const* phrase = "Bad Request");
+  int unsupported_scheme(nta_incoming_t* irq, url_t const* u);
 
   // ---- Effects -----------------------------------------------------------
   void carry_out(callinfo::effect const& e, incoming* in) {

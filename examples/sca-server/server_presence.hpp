@@ -102,6 +102,17 @@ inline void sca_server<Policies>::timer_fired(callinfo::timer_id t) {
 
 template <class Policies>
 inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, sip_t const* sip) {
+  // The line is the To URI; the Request-URI names it too, out of a dialog.
+  if (!is_sip_url(sip->sip_request->rq_url)) return unsupported_scheme(irq, sip->sip_request->rq_url);
+  if (sip->sip_to && !is_sip_url(sip->sip_to->a_url)) return unsupported_scheme(irq, sip->sip_to->a_url);
+  // An initial SUBSCRIBE creates a dialog whose remote target is its
+  // Contact (RFC 3261 §8.1.1.8, §12.1.1; RFC 6665 §4.1.2.1): without one,
+  // or with one nta cannot send to, the NOTIFYs would go nowhere.
+  if (magic.subscription == 0 && sip->sip_contact == nullptr)
+    return bad_request(irq, "SUBSCRIBE without Contact", "Missing Contact, NOTIFYs cannot be routed");
+  if (magic.subscription == 0 && !is_sip_url(sip->sip_contact->m_url))
+    return bad_request(irq, "SUBSCRIBE with a Contact that is not a SIP URI",
+                       "Contact Not a SIP URI, NOTIFYs cannot be routed");
   if (refused_bad_headers(irq, sip)) return 0;
   // RFC 6665 §4.2: Event is required; the package decides everything else.
   std::optional<std::string> const event = event_text(sip);
@@ -152,11 +163,14 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
   incoming in{irq, sip};
   server_.on_subscribe(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
   storage_outcome("SUBSCRIBE");
+  if (in.irq != nullptr) reply(in.irq, 500, "Server Internal Error");  // the server always answers; else 500
   return 0;
 }
 
 template <class Policies>
 inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) {
+  // The line is the Request-URI.
+  if (!is_sip_url(sip->sip_request->rq_url)) return unsupported_scheme(irq, sip->sip_request->rq_url);
   if (refused_bad_headers(irq, sip)) return 0;
   std::optional<std::string> const event = event_text(sip);
   if (!event) return reply(irq, 489, "Bad Event", allow_publish_events);
@@ -223,6 +237,7 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
   incoming in{irq, sip};
   server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
   storage_outcome("PUBLISH");
+  if (in.irq != nullptr) reply(in.irq, 500, "Server Internal Error");  // the server always answers; else 500
   return 0;
 }
 
@@ -238,9 +253,18 @@ inline bool sca_server<Policies>::refused_bad_headers(nta_incoming_t* irq, sip_t
 }
 
 template <class Policies>
-inline int sca_server<Policies>::bad_request(nta_incoming_t* irq, std::string const& why) {
+inline int sca_server<Policies>::bad_request(nta_incoming_t* irq, std::string const& why, char const* phrase) {
   log_line("bad request: " + why);
-  return reply(irq, 400, "Bad Request");
+  return reply(irq, 400, phrase);
+}
+
+// RFC 3261 §8.2.2.1: a line that is not a sip: or sips: URI (tel:, ...) is
+// one the server cannot serve: 416. The library takes any absoluteURI as a
+// line; which schemes a stack routes is the stack's call.
+template <class Policies>
+inline int sca_server<Policies>::unsupported_scheme(nta_incoming_t* irq, url_t const* u) {
+  log_line("bad request: line " + url_text(u) + " is not a sip: or sips: URI");
+  return reply(irq, 416, "Unsupported URI Scheme");
 }
 
 // ---- Effects -----------------------------------------------------------
@@ -289,6 +313,7 @@ inline void sca_server<Policies>::apply(callinfo::response const& r, incoming* i
   counters::count(counters_.sent, r.code);
   nta_incoming_treply(in->irq, r.code, phrase.c_str(), SIPTAG_CONTACT(nta_agent_contact(agent_)),
                       SIPTAG_HEADER_STR(headers.c_str()), TAG_END());
+  release(in->irq);
   in->irq = nullptr;
   subscriptions_.emplace(r.subscription, std::move(s));
 }

@@ -19,6 +19,7 @@
 #include <callinfo/model/appearance_state.hpp>
 #include <callinfo/model/event_package.hpp>
 #include <callinfo/model/handles.hpp>
+#include <callinfo/model/line_uri.hpp>
 #include <callinfo/model/substate.hpp>
 #include <callinfo/model/text_ref.hpp>
 #include <callinfo/model/token.hpp>

@@ -18,7 +18,9 @@
 // Each on_* call takes a typed request and writes effects (responses,
 // NOTIFYs, timers, state changes) to a sink, in the order the stack must
 // carry them out: the response first, then timers, then NOTIFYs. Views
-// inside effects stay valid until the next call into the server.
+// inside effects stay valid until the next call into the server. A
+// SUBSCRIBE or PUBLISH whose line no NOTIFY could carry (not an
+// absoluteURI, model/line_uri.hpp) is answered 400 "Bad Line URI".
 //
 // Invariants kept after every call (checked by tests/presence/explore.cpp):
 //   - a subscription that is alive has a timer armed at its expiry;
@@ -32,6 +34,7 @@
 
 #include <callinfo/presence/effects.hpp>
 #include <callinfo/presence/events.hpp>
+#include <callinfo/model/line_uri.hpp>
 #include <callinfo/model/token.hpp>
 #include <callinfo/policy/bundles.hpp>
 #include <callinfo/presence/subscription_end.hpp>

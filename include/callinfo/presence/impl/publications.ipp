@@ -13,6 +13,8 @@ inline auto basic_server<Policies>::handle_publish(publish_request const& r, Out
   // dialog;shared: a dialog-info PUBLISH (RFC 7463) answers with its own package.
   auto const ev = r.event == event_package::dialog_shared ? r.event : event_package::call_info;
   if (ev == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, ev);
+  // No NOTIFY could carry the line (model/line_uri.hpp).
+  if (!line_is_writable(r.line)) return reject(out, ev, 400, "Bad Line URI");
   request_context ctx;
   ctx.method = request_method::publish;
   ctx.package = ev;

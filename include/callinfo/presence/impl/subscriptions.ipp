@@ -14,6 +14,8 @@ inline auto basic_server<Policies>::handle_subscribe(subscribe_request const& r,
   if (r.event == event_package::dialog_shared && !limits_.serve_dialog_shared) return bad_event(out, r.event);
   if (!r.event_id.empty() && !is_token(r.event_id)) return reject(out, r.event, 400, "Bad Event id");
   if (r.subscription != 0) return refresh(r, out);
+  // No NOTIFY could carry the line (model/line_uri.hpp).
+  if (!line_is_writable(r.line)) return reject(out, r.event, 400, "Bad Line URI", r.event_id);
   request_context ctx;
   ctx.method = request_method::subscribe;
   ctx.package = r.event;
