@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace sca {
+
+class authenticator;  // auth.hpp
 
 // The server's SIP configuration: its port, nta's transaction timeout, and
 // the dialog-driven mode's routes (where calls go) and shared lines.
@@ -17,6 +20,9 @@ struct proxy_config {
   unsigned transaction_timeout_ms = 0;        // the longest nta keeps a transaction; 0: nta's timers
   std::map<std::string, std::string> routes;  // AOR user -> "127.0.0.1:port"
   std::vector<std::string> lines;             // shared lines' AORs, "sip:user@127.0.0.1"
+  // --credentials: digest authentication and the users of each line
+  // (auth.hpp); null: every request is served as it comes (open).
+  std::shared_ptr<authenticator> auth;
 };
 
 // --redis HOST:PORT --node N (port 0: no Redis, the state is this server's own).

@@ -3,6 +3,7 @@
 //   sca-server [--port N] [--dialect default|opensips|broadworks]
 //              [--route USER=127.0.0.1:PORT]... [--line USER]... [--state FILE]
 //              [--quiet] [--redis HOST:PORT --node N] [--transaction-timeout MS]
+//              [--credentials FILE [--realm REALM] [--line-user LINE=USER]...]
 //   sca-server --version | -h | --help
 //
 // Listens on udp 127.0.0.1:N (default 5070) and serves
@@ -87,7 +88,16 @@
 // nta_glue.hpp (Sofia's magic types and callbacks), headers.hpp (the SIP
 // message helpers), server.hpp (sca_server, with its members in
 // server_presence.hpp, server_proxy.hpp, server_redis.hpp and
-// server_state.hpp), state_file.hpp, serve.hpp (the loop, per dialect).
+// server_state.hpp), state_file.hpp, serve.hpp (the loop, per dialect),
+// digest.hpp and auth.hpp (digest authentication and the Authorizer,
+// hooked into the requests by server_auth.hpp).
+//
+// --credentials FILE: SIP digest authentication (auth.hpp): SUBSCRIBE and
+// PUBLISH are challenged with 401, proxied requests (not ACK or CANCEL)
+// with 407, and a user may watch, seize or publish a line only when a
+// --line-user names them on it. Without it the server is open: any UDP
+// source on 127.0.0.1 may seize, publish and watch any line.
+#include "auth.hpp"
 #include "config.hpp"
 #include "log.hpp"
 #include "nta_glue.hpp"
@@ -96,13 +106,17 @@
 #include <callinfo/model/line_uri.hpp>
 #include <callinfo/redis/cluster_ids.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 using namespace sca;
 
@@ -121,6 +135,7 @@ constexpr char const usage[] =
     "                  [--route USER=127.0.0.1:PORT]... [--line USER|sip:USER@127.0.0.1]...\n"
     "                  [--state FILE] [--quiet] [--transaction-timeout MS]\n"
     "                  [--redis HOST:PORT --node N]\n"
+    "                  [--credentials FILE [--realm REALM] [--line-user LINE=USER]...]\n"
     "       sca-server --version | -h | --help\n"
     "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on udp 127.0.0.1:N (default 5070).\n"
     "Dialog-driven mode: INVITE/ACK/BYE/CANCEL for sip:USER@127.0.0.1:N are proxied to USER's --route;\n"
@@ -130,8 +145,44 @@ constexpr char const usage[] =
     "--transaction-timeout MS: the longest nta keeps a transaction (T1x64, and T4 when shorter;\n"
     "  default: nta's 32000 and 5000).\n"
     "--redis HOST:PORT --node N: share the state with other sca-servers through one Redis (N: 0-4095, unique).\n"
+    "--credentials FILE [--realm REALM] [--line-user LINE=USER]...: digest authentication (MD5, SHA-256);\n"
+    "  FILE has lines 'realm user ha1-md5 [ha1-sha256]' (# comments); REALM defaults to sca-server;\n"
+    "  a user may watch, seize or publish LINE only when a --line-user names them on it.\n"
+    "  --digest-algorithms SHA-256,MD5 (the default): the challenges offered, in that order;\n"
+    "  --nonce-lifetime S (default 300): after S seconds a nonce is stale and challenged again.\n"
+    "  Without --credentials the server is open to any source.\n"
     "--version: print the version and exit; -h, --help: print this and exit.\n"
     ;
+
+// --credentials FILE for REALM, and the --line-user map: the authenticator,
+// or nullptr after a message on stderr.
+std::shared_ptr<authenticator> load_authentication(std::string const& file, std::string const& realm,
+                                                   line_users lines, std::vector<digest::algorithm> offered,
+                                                   std::uint64_t nonce_lifetime) {
+  if (realm.empty() || realm.find_first_of("\"\\\r\n") != std::string::npos) {
+    std::cerr << "sca-server: bad --realm '" << realm << "'\n";
+    return nullptr;
+  }
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "sca-server: cannot read credentials file '" << file << "'\n";
+    return nullptr;
+  }
+  digest::credentials all;
+  if (auto const e = digest::read_credentials(in, all)) {
+    std::cerr << "sca-server: credentials file " << file << ", line " << e->line << ": " << e->why << "\n";
+    return nullptr;
+  }
+  digest::credentials mine;
+  for (auto& [k, v] : all)
+    if (k.first == realm) mine.emplace(k, std::move(v));
+  if (mine.empty()) {
+    std::cerr << "sca-server: credentials file " << file << " has no user in realm '" << realm << "'\n";
+    return nullptr;
+  }
+  return std::make_shared<authenticator>(realm, std::move(mine), std::move(lines), std::move(offered),
+                                         nonce_lifetime);
+}
 
 // "USER=127.0.0.1:PORT" -> (USER, "127.0.0.1:PORT"); loopback only.
 std::optional<std::pair<std::string, std::string>> parse_route(std::string_view v) {
@@ -155,6 +206,11 @@ int main(int argc, char** argv) {
   proxy_config config;
   shared_config shared;
   std::string state_file;
+  std::string credentials_file, realm = "sca-server";
+  line_users line_users_map;
+  std::vector<digest::algorithm> offered{digest::algorithm::sha256, digest::algorithm::md5};
+  std::uint64_t nonce_lifetime = 300;
+  bool auth_option = false;  // --realm, --line-user, --digest-algorithms or --nonce-lifetime given
   for (int i = 1; i < argc; ++i) {
     std::string_view const a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -217,6 +273,52 @@ int main(int argc, char** argv) {
       }
       continue;
     }
+    if ((a == "--credentials" || a == "--realm") && i + 1 < argc) {
+      (a == "--realm" ? realm : credentials_file) = argv[++i];
+      auth_option = auth_option || a == "--realm";
+      continue;
+    }
+    if (a == "--nonce-lifetime" && i + 1 < argc) {
+      auth_option = true;
+      std::string_view const v = argv[++i];
+      auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), nonce_lifetime);
+      if (ec != std::errc{} || e != v.data() + v.size() || nonce_lifetime == 0) {
+        std::cerr << "sca-server: bad --nonce-lifetime '" << v << "' (seconds, > 0)\n" << usage;
+        return 2;
+      }
+      continue;
+    }
+    if (a == "--digest-algorithms" && i + 1 < argc) {
+      auth_option = true;
+      std::string_view v = argv[++i];
+      offered.clear();
+      for (bool more = true; more;) {
+        std::size_t const comma = v.find(',');
+        more = comma != std::string_view::npos;
+        std::string_view const name = v.substr(0, comma);
+        auto const alg = name.empty() ? std::nullopt : digest::parse_algorithm(name);
+        if (!alg || std::find(offered.begin(), offered.end(), *alg) != offered.end()) {
+          std::cerr << "sca-server: bad --digest-algorithms '" << argv[i] << "' (SHA-256 and/or MD5)\n" << usage;
+          return 2;
+        }
+        offered.push_back(*alg);
+        if (more) v.remove_prefix(comma + 1);
+      }
+      continue;
+    }
+    if (a == "--line-user" && i + 1 < argc) {
+      auth_option = true;
+      std::string_view const v = argv[++i];
+      std::size_t const eq = v.find('=');
+      if (eq == 0 || eq == std::string_view::npos || eq + 1 == v.size()) {
+        std::cerr << "sca-server: bad --line-user '" << v << "' (LINE=USER)\n" << usage;
+        return 2;
+      }
+      std::string_view const l = v.substr(0, eq);
+      line_users_map[l.starts_with("sip:") ? std::string(l) : "sip:" + std::string(l) + "@127.0.0.1"].emplace(
+          v.substr(eq + 1));
+      continue;
+    }
     if (a == "--line" && i + 1 < argc) {
       std::string_view const v = argv[++i];
       std::string line = v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1";
@@ -251,6 +353,16 @@ int main(int argc, char** argv) {
   if (shared.port != 0 && !state_file.empty()) {
     std::cerr << "sca-server: --state and --redis exclude each other (Redis keeps the state)\n" << usage;
     return 2;
+  }
+  if (credentials_file.empty() && auth_option) {
+    std::cerr << "sca-server: --realm, --line-user, --digest-algorithms and --nonce-lifetime need --credentials\n"
+              << usage;
+    return 2;
+  }
+  if (!credentials_file.empty()) {
+    config.auth =
+        load_authentication(credentials_file, realm, std::move(line_users_map), std::move(offered), nonce_lifetime);
+    if (!config.auth) return 2;
   }
   if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") {
     std::cerr << "sca-server: unknown dialect '" << dialect << "'\n" << usage;

@@ -2,6 +2,7 @@
 // compiles sca_server, and with it the library's header parsers.
 #include "serve.hpp"
 
+#include "server_auth.hpp"
 #include "server_presence.hpp"
 #include "server_proxy.hpp"
 #include "server_redis.hpp"

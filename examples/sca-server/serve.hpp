@@ -3,6 +3,7 @@
 // the three dialects in serve.cpp.
 #pragma once
 
+#include "auth.hpp"
 #include "config.hpp"
 #include "nta_glue.hpp"
 
@@ -27,6 +28,7 @@ struct default_policies : callinfo::default_policies {
   using clock = callinfo::steady_clock;
   using storage = callinfo::redis::storage;
   using ids = callinfo::redis::cluster_ids;  // before start(), numbered as counter_ids; tags unguessable
+  using authorizer = line_authorizer;       // --credentials, --line-user (auth.hpp); open without
 };
 struct opensips_policies : default_policies {
   using dialect = callinfo::opensips_dialect;

@@ -62,6 +62,7 @@ class sca_server final : public sca_host {
     if (agent_ == nullptr) return;
     default_magic_.host = this;
     default_leg_ = nta_leg_tcreate(agent_, leg_callback, &default_magic_, NTATAG_NO_DIALOG(1), TAG_END());
+    use_authentication();
   }
   sca_server(sca_server const&) = delete;
   sca_server& operator=(sca_server const&) = delete;
@@ -108,6 +109,8 @@ class sca_server final : public sca_host {
     int status = 0;
     if (sip->sip_request == nullptr) {
       status = 400;
+    } else if (!authenticated(magic, irq, sip)) {
+      status = 0;  // challenged or refused (server_auth.hpp)
     } else if (sip->sip_request->rq_method == sip_method_subscribe) {
       status = subscribe(magic, irq, sip);
     } else if (sip->sip_request->rq_method == sip_method_publish && magic.subscription == 0) {
@@ -267,6 +270,11 @@ class sca_server final : public sca_host {
   // with its request: some 10 KiB for each SUBSCRIBE, PUBLISH or OPTIONS.
   static void release(nta_incoming_t* irq) { nta_incoming_destroy(irq); }
 
+  // Digest authentication (server_auth.hpp): the request's user in
+  // identity_, or false once the request is answered.
+  void use_authentication();
+  bool authenticated(sca_leg const& magic, nta_incoming_t* irq, sip_t const* sip);
+
   // SUBSCRIBE and PUBLISH (server_presence.hpp).
   int subscribe(sca_leg& magic, nta_incoming_t* irq, sip_t const* sip);
   int publish(nta_incoming_t* irq, sip_t const* sip);
@@ -305,6 +313,7 @@ class sca_server final : public sca_host {
   callinfo::time_point next_expiry_{0};
   counters counters_;
   callinfo::call_info_updates call_info_reader_;  // a PUBLISH's Call-Info as appearance updates
+  std::string identity_;  // the authenticated user of the request being served ("": none)
 };
 
 }  // namespace sca

@@ -150,7 +150,7 @@ inline int sca_server<Policies>::subscribe(sca_leg& magic, nta_incoming_t* irq, 
   std::string const line = aor(sip->sip_to ? sip->sip_to->a_url : nullptr);
   std::string const watcher = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
   r.line = line;
-  r.watcher = watcher;
+  r.watcher = identity_.empty() ? std::string_view(watcher) : std::string_view(identity_);
   r.subscription = magic.subscription;
   if (magic.subscription == 0 && sip->sip_to && sip->sip_to->a_tag)
     return reply(irq, 481, "Call/Transaction Does Not Exist");
@@ -233,7 +233,7 @@ inline int sca_server<Policies>::publish(nta_incoming_t* irq, sip_t const* sip) 
   std::string const line = aor(sip->sip_request->rq_url);
   std::string const publisher = aor(sip->sip_from ? sip->sip_from->a_url : nullptr);
   r.line = line;
-  r.publisher = publisher;
+  r.publisher = identity_.empty() ? std::string_view(publisher) : std::string_view(identity_);
   incoming in{irq, sip};
   server_.on_publish(r, [&](callinfo::effect const& e) { carry_out(e, &in); });
   storage_outcome("PUBLISH");

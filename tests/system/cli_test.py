@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from sip_agent import free_udp_port  # noqa: E402
 
 OPTIONS = ["--port", "--dialect", "--route", "--line", "--state", "--quiet", "--transaction-timeout", "--redis",
-           "--node", "--version", "--help"]
+           "--node", "--credentials", "--realm", "--line-user", "--digest-algorithms", "--nonce-lifetime",
+           "--version", "--help"]
 
 
 def run(server, *args):

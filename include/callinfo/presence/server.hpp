@@ -78,6 +78,10 @@ class basic_server {
   storage_type& storage() noexcept { return storage_; }
   storage_type const& storage() const noexcept { return storage_; }
   limits_type const& limits() const noexcept { return limits_; }
+  // An Authorizer configured after construction (a stack reads its users
+  // and lines at start, next to a storage given its connection).
+  authorizer_type& authorizer() noexcept { return authorizer_; }
+  authorizer_type const& authorizer() const noexcept { return authorizer_; }
   ids_type& ids() noexcept { return ids_; }
 
   // Every call below is one storage transaction (storage_policy): with
