@@ -41,15 +41,15 @@ enum class errc : std::uint8_t {
   invalid_byte,                 // 0xFE or 0xFF: never part of UTF-8 text
 };
 
-// The ABNF-level name of each code, as printed by callinfo-inspect ("bad_uri").
+/// The ABNF-level name of each code, as printed by callinfo-inspect ("bad_uri").
 constexpr std::string_view name(errc e) noexcept;
-// One sentence saying what the parser expected at the offset.
+/// One sentence saying what the parser expected at the offset.
 constexpr std::string_view expectation(errc e) noexcept;
 
 struct parse_error {
   errc code = errc::ok;
-  std::uint32_t offset = 0;    // byte offset into the parsed value
-  char const* rule = "";       // ABNF rule being matched, e.g. "quoted-string"
+  std::uint32_t offset = 0;    ///< byte offset into the parsed value
+  char const* rule = "";       ///< ABNF rule being matched, e.g. "quoted-string"
 
   friend constexpr bool operator==(parse_error const& a, parse_error const& b) noexcept {
     return a.code == b.code && a.offset == b.offset;
@@ -62,9 +62,9 @@ inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), parse_category()};
 }
 
-// The human diagnostic: a header line, the (escaped) input with a '^' under
-// the offending byte, and the expectation. Long inputs are windowed around
-// the offset. Allocates: meant for logs and tools, not the hot path.
+/// The human diagnostic: a header line, the (escaped) input with a '^' under
+/// the offending byte, and the expectation. Long inputs are windowed around
+/// the offset. Allocates: meant for logs and tools, not the hot path.
 inline std::string render(parse_error const& err, std::string_view input);
 
 }  // namespace callinfo::v1

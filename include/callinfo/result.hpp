@@ -44,8 +44,8 @@ class result {
   }
 
  private:
-  // Views are trivially copyable, so a plain pair of members keeps result<T>
-  // trivially copyable too and costs one bool.
+  /// Views are trivially copyable, so a plain pair of members keeps result<T>
+  /// trivially copyable too and costs one bool.
   T value_{};
   parse_error error_{};
   bool ok_;

@@ -54,7 +54,7 @@ class static_buffer : public fixed_sink {
   char storage_[N];
 };
 
-// Appends to a std::string the caller owns (allocates as the string grows).
+/// Appends to a std::string the caller owns (allocates as the string grows).
 class string_sink {
  public:
   explicit string_sink(std::string& s) noexcept : s_(&s) {}

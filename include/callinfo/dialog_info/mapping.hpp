@@ -28,7 +28,7 @@
 
 namespace callinfo::inline v1 {
 
-// RFC 4235 §3.7.1 dialog states.
+/// RFC 4235 §3.7.1 dialog states.
 enum class dialog_state : std::uint8_t { trying, proceeding, early, confirmed, terminated };
 inline constexpr std::size_t dialog_state_count = 5;
 
@@ -36,14 +36,14 @@ constexpr std::string_view to_string(dialog_state s) noexcept {
   constexpr std::string_view names[] = {"trying", "proceeding", "early", "confirmed", "terminated"};
   return names[static_cast<std::size_t>(s)];
 }
-// Dialog states compare exactly (an XML enumeration, case-sensitive).
+/// Dialog states compare exactly (an XML enumeration, case-sensitive).
 constexpr std::optional<dialog_state> to_dialog_state(std::string_view token) noexcept {
   for (std::size_t i = 0; i < dialog_state_count; ++i)
     if (token == to_string(static_cast<dialog_state>(i))) return static_cast<dialog_state>(i);
   return std::nullopt;
 }
 
-// The `direction` attribute of <dialog> (absent: none).
+/// The `direction` attribute of <dialog> (absent: none).
 enum class dialog_direction : std::uint8_t { none, initiator, recipient };
 
 constexpr std::string_view to_string(dialog_direction d) noexcept {
@@ -51,16 +51,16 @@ constexpr std::string_view to_string(dialog_direction d) noexcept {
   return names[static_cast<std::size_t>(d)];
 }
 
-// A row field that reading may ignore.
+/// A row field that reading may ignore.
 enum class match : std::uint8_t { no, yes, any };
 
 struct dialog_mapping {
   appearance_state state;
   dialog_state dialog;
-  dialog_direction direction;  // written when not none; read: none matches every direction
-  match exclusive;             // sa:exclusive (written: yes -> true, otherwise false)
-  match held;                  // +sip.rendering=no on the local target (written only for yes)
-  bool canonical;              // the row written for `state`
+  dialog_direction direction;  ///< written when not none; read: none matches every direction
+  match exclusive;             ///< sa:exclusive (written: yes -> true, otherwise false)
+  match held;                  ///< +sip.rendering=no on the local target (written only for yes)
+  bool canonical;              ///< the row written for `state`
 };
 
 inline constexpr std::array<dialog_mapping, 12> dialog_mappings = {{
@@ -79,23 +79,23 @@ inline constexpr std::array<dialog_mapping, 12> dialog_mappings = {{
     {appearance_state::active,       dialog_state::confirmed,  dialog_direction::none,      match::yes, match::no,  false},
 }};
 
-// What a <dialog> says, as far as the mapping reads it.
+/// What a <dialog> says, as far as the mapping reads it.
 struct dialog_facts {
   dialog_state dialog = dialog_state::terminated;
   dialog_direction direction = dialog_direction::none;
-  bool exclusive = false;  // <sa:exclusive>true</sa:exclusive>
-  bool held = false;       // local target's +sip.rendering is "no"
+  bool exclusive = false;  ///< <sa:exclusive>true</sa:exclusive>
+  bool held = false;       ///< local target's +sip.rendering is "no"
   friend constexpr bool operator==(dialog_facts, dialog_facts) noexcept = default;
 };
 
-// The row written for `s` (nullptr for a value outside the enumeration).
+/// The row written for `s` (nullptr for a value outside the enumeration).
 constexpr dialog_mapping const* canonical_mapping(appearance_state s) noexcept {
   for (dialog_mapping const& m : dialog_mappings)
     if (m.canonical && m.state == s) return &m;
   return nullptr;
 }
 
-// Appearance state -> what its <dialog> says.
+/// Appearance state -> what its <dialog> says.
 constexpr dialog_facts to_dialog_facts(appearance_state s) noexcept {
   dialog_facts f;
   if (dialog_mapping const* m = canonical_mapping(s)) {
@@ -111,7 +111,7 @@ namespace detail {
 constexpr bool matches(match m, bool v) noexcept { return m == match::any || (m == match::yes) == v; }
 }  // namespace detail
 
-// What a <dialog> says -> the appearance state (the first matching row).
+/// What a <dialog> says -> the appearance state (the first matching row).
 constexpr appearance_state to_appearance_state(dialog_facts const& f) noexcept {
   for (dialog_mapping const& m : dialog_mappings) {
     if (m.dialog != f.dialog) continue;

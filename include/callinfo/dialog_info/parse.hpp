@@ -86,39 +86,39 @@ constexpr std::string_view name(dialog_info_errc e) noexcept {
 
 struct dialog_info_error {
   dialog_info_errc code = dialog_info_errc::ok;
-  std::uint32_t offset = 0;  // byte offset into the body
+  std::uint32_t offset = 0;  ///< byte offset into the body
   constexpr bool ok() const noexcept { return code == dialog_info_errc::ok; }
   constexpr explicit operator bool() const noexcept { return ok(); }
 };
 
-// Bounds on what parse_dialog_info() reads (the limits policy of bodies).
+/// Bounds on what parse_dialog_info() reads (the limits policy of bodies).
 struct dialog_info_limits {
-  std::size_t max_body = 65536;         // bytes
-  std::size_t max_dialogs = 64;         // <dialog> elements
-  std::uint32_t max_appearance = 1023;  // the largest sa:appearance
+  std::size_t max_body = 65536;         ///< bytes
+  std::size_t max_dialogs = 64;         ///< <dialog> elements
+  std::uint32_t max_appearance = 1023;  ///< the largest sa:appearance
 };
 
 class dialog_info_document;
 
-// Parses `body` into `doc` (whatever doc held before is dropped). On an
-// error `doc` is left empty.
+/// Parses `body` into `doc` (whatever doc held before is dropped). On an
+/// error `doc` is left empty.
 dialog_info_error parse_dialog_info(std::string_view body, dialog_info_document& doc,
                                     dialog_info_limits const& limits = {});
 
-// One <dialog>, as the bridge reads it. Views point into the document.
+/// One <dialog>, as the bridge reads it. Views point into the document.
 struct dialog_info_dialog {
   std::string_view id;
-  dialog_ref identifiers{};                 // call-id, local-tag, remote-tag attributes; may be empty
-  std::optional<std::uint32_t> appearance;  // sa:appearance
-  dialog_facts facts;                       // state, direction, sa:exclusive, hold
-  std::string_view remote_uri;              // remote identity (or target URI); may be empty
-  std::string_view remote_display;          // identity display attribute; may be empty
-  std::optional<dialog_ref> joined{};       // sa:joined-dialog (the first one)
-  std::optional<dialog_ref> replaced{};     // sa:replaced-dialog (the first one)
-  std::uint32_t offset = 0;                 // of the <dialog> element
+  dialog_ref identifiers{};                 ///< call-id, local-tag, remote-tag attributes; may be empty
+  std::optional<std::uint32_t> appearance;  ///< sa:appearance
+  dialog_facts facts;                       ///< state, direction, sa:exclusive, hold
+  std::string_view remote_uri;              ///< remote identity (or target URI); may be empty
+  std::string_view remote_display;          ///< identity display attribute; may be empty
+  std::optional<dialog_ref> joined{};       ///< sa:joined-dialog (the first one)
+  std::optional<dialog_ref> replaced{};     ///< sa:replaced-dialog (the first one)
+  std::uint32_t offset = 0;                 ///< of the <dialog> element
 };
 
-// A parsed body: owns the DOM and everything its views point into.
+/// A parsed body: owns the DOM and everything its views point into.
 class dialog_info_document {
  public:
   dialog_info_document() = default;
@@ -130,13 +130,13 @@ class dialog_info_document {
   dialog_info_state state() const noexcept { return state_; }
   std::span<dialog_info_dialog const> dialogs() const noexcept { return dialogs_; }
 
-  // The appearances the body states, for publish_request::dialogs: one per
-  // sa:appearance, in document order of first mention, and one per dialog
-  // without sa:appearance, with index 0 and its dialog id (RFC 7463:
-  // the appearance agent assigns it one; a terminated one asks for none). When
-  // several dialogs share an appearance (a joined call, a terminated one
-  // beside its successor) the first that is not terminated gives the state.
-  // The remote party is `"display" <uri>` (quoted-string escaped) or the URI.
+  /// The appearances the body states, for publish_request::dialogs: one per
+  /// sa:appearance, in document order of first mention, and one per dialog
+  /// without sa:appearance, with index 0 and its dialog id (RFC 7463:
+  /// the appearance agent assigns it one; a terminated one asks for none). When
+  /// several dialogs share an appearance (a joined call, a terminated one
+  /// beside its successor) the first that is not terminated gives the state.
+  /// The remote party is `"display" <uri>` (quoted-string escaped) or the URI.
   std::span<appearance_update const> appearances() const noexcept { return updates_; }
 
  private:
@@ -147,7 +147,7 @@ class dialog_info_document {
   std::uint32_t version_ = 0;
   dialog_info_state state_ = dialog_info_state::full;
   std::vector<dialog_info_dialog> dialogs_;
-  std::vector<std::string> remotes_;  // reserved before use: views into it stay valid
+  std::vector<std::string> remotes_;  ///< reserved before use: views into it stay valid
   std::vector<appearance_update> updates_;
 };
 

@@ -25,7 +25,7 @@
 namespace callinfo::inline v1 {
 
 enum class transition : std::uint8_t {
-  refused = 0,  // illegal: the state is left as it is
+  refused = 0,  ///< illegal: the state is left as it is
   applied,      // legal change: watchers are notified
   unchanged,    // same state requested: legal, nothing to notify
 };

@@ -21,7 +21,7 @@ class appearance_index {
   }
 
   constexpr bool is_wildcard() const noexcept { return wildcard_; }
-  // The number; 0 for the wildcard.
+  /// The number; 0 for the wildcard.
   constexpr std::uint32_t value() const noexcept { return value_; }
 
   friend constexpr bool operator==(appearance_index, appearance_index) noexcept = default;

@@ -24,13 +24,13 @@ inline constexpr std::array<appearance_state, appearance_state_count> all_appear
     appearance_state::alerting, appearance_state::active, appearance_state::held,
     appearance_state::held_private};
 
-// The token as written on the wire ("held-private", not "held_private").
+/// The token as written on the wire ("held-private", not "held_private").
 constexpr std::string_view to_string(appearance_state s) noexcept {
   constexpr std::string_view names[] = {"idle", "seized", "progressing", "alerting", "active", "held", "held-private"};
   return names[static_cast<std::size_t>(s)];
 }
 
-// Case-insensitive, like every SIP token value.
+/// Case-insensitive, like every SIP token value.
 constexpr std::optional<appearance_state> to_appearance_state(std::string_view token) noexcept {
   for (appearance_state s : all_appearance_states)
     if (detail::iequals(token, to_string(s))) return s;

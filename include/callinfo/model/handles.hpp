@@ -12,14 +12,14 @@
 
 namespace callinfo::inline v1 {
 
-using subscription_id = std::uint64_t;  // 0: none
-using publication_id = std::uint64_t;   // 0: none
-using dialog_id = std::uint64_t;        // 0: none
+using subscription_id = std::uint64_t;  ///< 0: none
+using publication_id = std::uint64_t;   ///< 0: none
+using dialog_id = std::uint64_t;        ///< 0: none
 
-// Milliseconds on the Clock policy's own time line (no epoch implied).
+/// Milliseconds on the Clock policy's own time line (no epoch implied).
 using time_point = std::chrono::milliseconds;
 
-// Timers the server asked for; the stack hands back the same value.
+/// Timers the server asked for; the stack hands back the same value.
 enum class timer_kind : std::uint8_t { subscription, publication };
 struct timer_id {
   timer_kind kind = timer_kind::subscription;

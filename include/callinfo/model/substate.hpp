@@ -25,7 +25,7 @@ constexpr std::string_view to_string(event_reason r) noexcept {
                                         "giveup",      "noresource", "invariant", "extension"};
   return names[static_cast<std::size_t>(r)];
 }
-// Case-insensitive (RFC 3261 §7.3.1: tokens compare case-insensitively).
+/// Case-insensitive (RFC 3261 §7.3.1: tokens compare case-insensitively).
 constexpr substate to_substate(std::string_view token) noexcept {
   for (auto s : {substate::active, substate::pending, substate::terminated})
     if (detail::iequals(token, to_string(s))) return s;

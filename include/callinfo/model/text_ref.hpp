@@ -20,7 +20,7 @@ class text_ref : public std::string_view {
   constexpr text_ref(char const* s) noexcept : std::string_view(s) {}
   constexpr text_ref(char const* s, size_type n) noexcept : std::string_view(s, n) {}
   text_ref(std::string const& s) noexcept : std::string_view(s) {}
-  // A temporary std::string would be destroyed before the server reads it.
+  /// A temporary std::string would be destroyed before the server reads it.
   text_ref(std::string&&) = delete;
 };
 

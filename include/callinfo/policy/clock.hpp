@@ -18,7 +18,7 @@ concept clock_policy = requires(C const& c) {
   { c.now() } -> std::same_as<time_point>;
 };
 
-// Time moves only when told to.
+/// Time moves only when told to.
 class manual_clock {
  public:
   time_point now() const noexcept { return now_; }
@@ -29,16 +29,16 @@ class manual_clock {
   time_point now_{0};
 };
 
-// std::chrono::steady_clock, for stacks that do not keep their own time.
+/// std::chrono::steady_clock, for stacks that do not keep their own time.
 struct steady_clock {
   time_point now() const noexcept {
     return std::chrono::duration_cast<time_point>(std::chrono::steady_clock::now().time_since_epoch());
   }
 };
 
-// std::chrono::system_clock (milliseconds since the Unix epoch): one time
-// line for servers on several hosts that share deadlines (redis::storage),
-// as long as NTP keeps the hosts together.
+/// std::chrono::system_clock (milliseconds since the Unix epoch): one time
+/// line for servers on several hosts that share deadlines (redis::storage),
+/// as long as NTP keeps the hosts together.
 struct system_clock {
   time_point now() const noexcept {
     return std::chrono::duration_cast<time_point>(std::chrono::system_clock::now().time_since_epoch());

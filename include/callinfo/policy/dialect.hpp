@@ -37,7 +37,7 @@ enum class notify_format : std::uint8_t { single_entry, entry_per_appearance };
 struct opensips_dialect {
   static constexpr transition_table const& transitions = opensips_transitions;
   static constexpr seize_scope seize_conflicts = seize_scope::per_line;
-  static constexpr std::uint32_t seize_retry_after = 0;  // 0: no Retry-After
+  static constexpr std::uint32_t seize_retry_after = 0;  ///< 0: no Retry-After
   static constexpr bool zero_index_seizes_any = false;
   static constexpr std::uint16_t publish_without_call_info = 500;
   static constexpr std::uint16_t call_info_subscribe_ok = 200;
@@ -62,10 +62,10 @@ struct broadworks_dialect {
   static constexpr std::optional<event_reason> unsubscribe_reason = std::nullopt;
 };
 
-// The library's own default: OpenSIPS' table and NOTIFY format (the stricter
-// table catches publisher bugs), the per-index seize rule (a second phone may
-// seize appearance 2 while appearance 1 is seized), 400 for a PUBLISH without
-// Call-Info, and no NOTIFYs for a state that did not change.
+/// The library's own default: OpenSIPS' table and NOTIFY format (the stricter
+/// table catches publisher bugs), the per-index seize rule (a second phone may
+/// seize appearance 2 while appearance 1 is seized), 400 for a PUBLISH without
+/// Call-Info, and no NOTIFYs for a state that did not change.
 struct default_dialect : opensips_dialect {
   static constexpr seize_scope seize_conflicts = seize_scope::per_index;
   static constexpr std::uint16_t publish_without_call_info = 400;

@@ -28,14 +28,14 @@
 
 namespace callinfo::inline v1 {
 
-// One entity-tag as an Ids policy hands it out; secret 0: none.
+/// One entity-tag as an Ids policy hands it out; secret 0: none.
 struct etag_value {
   std::uint64_t serial = 0;
   std::uint64_t secret = 0;
   friend constexpr bool operator==(etag_value, etag_value) noexcept = default;
 };
 
-// The numbers an Ids policy has handed out last, kept across snapshot/restore.
+/// The numbers an Ids policy has handed out last, kept across snapshot/restore.
 struct id_counters {
   std::uint64_t subscription = 0, publication = 0, etag = 0;
   friend constexpr bool operator==(id_counters, id_counters) noexcept = default;
@@ -82,7 +82,7 @@ inline siphash_key random_key() {
 class random_ids {
  public:
   random_ids() : key_(detail::random_key()) {}
-  // A fixed key: reproducible tags (tests of the policy itself).
+  /// A fixed key: reproducible tags (tests of the policy itself).
   explicit random_ids(detail::siphash_key key) noexcept : key_(key) {}
 
   subscription_id next_subscription() noexcept { return counters_.next_subscription(); }

@@ -13,7 +13,7 @@ namespace callinfo::inline v1 {
 
 struct default_limits {
   std::uint32_t max_lines = 100000;
-  std::uint32_t max_appearances = 64;             // appearance-index 1..max_appearances
+  std::uint32_t max_appearances = 64;             ///< appearance-index 1..max_appearances
   std::uint32_t max_subscriptions = 1000000;
   std::uint32_t max_subscriptions_per_line = 256;
   std::uint32_t max_subscriptions_per_watcher = 64;
@@ -23,17 +23,17 @@ struct default_limits {
   std::uint32_t call_info_max_expires = 3600;
   std::uint32_t line_seize_default_expires = 15;
   std::uint32_t line_seize_max_expires = 15;
-  std::uint32_t min_expires = 0;  // above 0: shorter non-zero requests get 423 Interval Too Brief
+  std::uint32_t min_expires = 0;  ///< above 0: shorter non-zero requests get 423 Interval Too Brief
   std::uint32_t publish_default_expires = 3600;
   std::uint32_t publish_max_expires = 3600;
 
-  // NOTIFY "terminated;reason=timeout" when a subscription expires
-  // (OpenSIPS call_info_timeout_notification / line_seize_timeout_notification).
+  /// NOTIFY "terminated;reason=timeout" when a subscription expires
+  /// (OpenSIPS call_info_timeout_notification / line_seize_timeout_notification).
   bool call_info_timeout_notification = true;
   bool line_seize_timeout_notification = false;
 
-  // Serve Event: dialog;shared (RFC 7463) watchers and publishers; when off,
-  // such requests get 489 and Allow-Events lists call-info, line-seize only.
+  /// Serve Event: dialog;shared (RFC 7463) watchers and publishers; when off,
+  /// such requests get 489 and Allow-Events lists call-info, line-seize only.
   bool serve_dialog_shared = true;
 };
 

@@ -38,9 +38,9 @@ struct subscription {
   std::string line;
   std::string watcher;
   time_point expires_at{0};
-  std::uint32_t seized_index = 0;  // line-seize: the appearance it seized (0: none or released)
-  std::uint32_t version = 0;       // dialog;shared: the dialog-info version of its next NOTIFY
-  std::string event_id;            // the Event header's id param (RFC 6665 §8.2.1); empty: none
+  std::uint32_t seized_index = 0;  ///< line-seize: the appearance it seized (0: none or released)
+  std::uint32_t version = 0;       ///< dialog;shared: the dialog-info version of its next NOTIFY
+  std::string event_id;            ///< the Event header's id param (RFC 6665 §8.2.1); empty: none
   friend bool operator==(subscription const&, subscription const&) = default;
 };
 
@@ -49,18 +49,18 @@ struct publication {
   std::string line;
   std::string etag;
   time_point expires_at{0};
-  std::string publisher;  // publish_request::publisher of the PUBLISH that created it
+  std::string publisher;  ///< publish_request::publisher of the PUBLISH that created it
   friend bool operator==(publication const&, publication const&) = default;
 };
 
 struct line_record {
   line_state state;
-  std::vector<subscription_id> watchers;  // every live subscription to the line, oldest first
-  std::vector<line_dialog> dialogs;       // the dialogs known to hold its appearances (RFC 7463 agent)
+  std::vector<subscription_id> watchers;  ///< every live subscription to the line, oldest first
+  std::vector<line_dialog> dialogs;       ///< the dialogs known to hold its appearances (RFC 7463 agent)
   friend bool operator==(line_record const&, line_record const&) = default;
 };
 
-// What a transaction reaches storage for, and why it could not.
+/// What a transaction reaches storage for, and why it could not.
 enum class storage_status : std::uint8_t {
   ok,
   unavailable,  // the store could not be reached or refused a command: answer 500 and try later
@@ -72,14 +72,14 @@ constexpr std::string_view to_string(storage_status s) noexcept {
   return names[static_cast<std::size_t>(s)];
 }
 
-// What one server call touches. The line when the call names it; else a
-// subscription whose line the storage knows (a request inside its dialog:
-// the stack may not know the line; end_subscription), or the timer that
-// fired; `every_line` for a call that walks every line
-// (end_all_subscriptions). `in_dialog`: the call answers a request inside
-// the subscription's dialog, so its NOTIFYs go out where the request came
-// in (a shared storage routes other NOTIFYs to the server that holds the
-// dialog).
+/// What one server call touches. The line when the call names it; else a
+/// subscription whose line the storage knows (a request inside its dialog:
+/// the stack may not know the line; end_subscription), or the timer that
+/// fired; `every_line` for a call that walks every line
+/// (end_all_subscriptions). `in_dialog`: the call answers a request inside
+/// the subscription's dialog, so its NOTIFYs go out where the request came
+/// in (a shared storage routes other NOTIFYs to the server that holds the
+/// dialog).
 struct transaction_scope {
   std::string_view line;
   subscription_id subscription = 0;
@@ -92,7 +92,7 @@ struct transaction_scope {
     s.line = line;
     return s;
   }
-  // A request; inside the dialog of subscription `named` when not 0.
+  /// A request; inside the dialog of subscription `named` when not 0.
   static constexpr transaction_scope of_request(std::string_view line, subscription_id named) noexcept {
     transaction_scope s = of_line(line);
     s.subscription = named;
@@ -125,18 +125,18 @@ struct string_hash {
 
 class map_storage {
  public:
-  // One process holds everything: the body runs on the live state and its
-  // effects go straight out.
+  /// One process holds everything: the body runs on the live state and its
+  /// effects go straight out.
   template <class Body, class Out>
   [[gnu::always_inline]] storage_status transact(transaction_scope const&, Body&& body, Out& out) {
     body(out);
     return storage_status::ok;
   }
-  // Whether this process holds the subscription's dialog (a shared storage
-  // answers for the subscriptions it routes to other servers: no).
+  /// Whether this process holds the subscription's dialog (a shared storage
+  /// answers for the subscriptions it routes to other servers: no).
   static constexpr bool owns(subscription_id) noexcept { return true; }
 
-  // Lines
+  /// Lines
   line_record* find_line(std::string_view uri) noexcept {
     auto it = lines_.find(uri);
     return it == lines_.end() ? nullptr : &it->second;
@@ -158,11 +158,11 @@ class map_storage {
     for (auto const& [uri, rec] : lines_) f(rec);
   }
 
-  // The line a stored subscription watches (`s` is one this storage
-  // holds: from find_subscription or add_subscription). Remembered on the
-  // subscription, since the nodes of lines_ never move, and trusted only
-  // while no line has been erased since: a refresh or a NOTIFY then costs
-  // no hash of the line's URI. A missing line is looked up again.
+  /// The line a stored subscription watches (`s` is one this storage
+  /// holds: from find_subscription or add_subscription). Remembered on the
+  /// subscription, since the nodes of lines_ never move, and trusted only
+  /// while no line has been erased since: a refresh or a NOTIFY then costs
+  /// no hash of the line's URI. A missing line is looked up again.
   line_record* line_of(subscription& s) noexcept {
     auto& held = static_cast<stored_subscription&>(s);
     if (held.line_record_ == nullptr || held.line_epoch_ != line_epoch_) {
@@ -172,7 +172,7 @@ class map_storage {
     return held.line_record_;
   }
 
-  // Subscriptions
+  /// Subscriptions
   subscription* find_subscription(subscription_id id) noexcept {
     auto it = subscriptions_.find(id);
     return it == subscriptions_.end() ? nullptr : &it->second;
@@ -199,7 +199,7 @@ class map_storage {
     for (auto const& [id, s] : subscriptions_) f(s);
   }
 
-  // Publications
+  /// Publications
   publication* find_publication(std::string_view etag) noexcept {
     auto it = by_etag_.find(etag);
     return it == by_etag_.end() ? nullptr : find_publication(it->second);
@@ -212,9 +212,9 @@ class map_storage {
     by_etag_.emplace(p.etag, p.id);
     return publications_.emplace(p.id, std::move(p)).first->second;
   }
-  // Re-keys the publication's index entry in place (the node and both
-  // strings' capacity are reused: a modify allocates nothing once its tags
-  // stop growing).
+  /// Re-keys the publication's index entry in place (the node and both
+  /// strings' capacity are reused: a modify allocates nothing once its tags
+  /// stop growing).
   void set_etag(publication& p, std::string_view etag) {
     auto node = by_etag_.extract(p.etag);
     p.etag.assign(etag);
@@ -247,8 +247,8 @@ class map_storage {
   }
 
  private:
-  // A subscription and where its line was last found (see line_of). A copy
-  // forgets it: it would point into another storage's lines.
+  /// A subscription and where its line was last found (see line_of). A copy
+  /// forgets it: it would point into another storage's lines.
   struct stored_subscription : subscription {
     line_record* line_record_ = nullptr;
     std::uint64_t line_epoch_ = 0;
@@ -268,7 +268,7 @@ class map_storage {
   };
 
   std::unordered_map<std::string, line_record, detail::string_hash, std::equal_to<>> lines_;
-  std::uint64_t line_epoch_ = 0;  // lines erased so far: a remembered line_record* older than that may dangle
+  std::uint64_t line_epoch_ = 0;  ///< lines erased so far: a remembered line_record* older than that may dangle
   std::unordered_map<subscription_id, stored_subscription> subscriptions_;
   std::unordered_map<std::string, std::uint32_t, detail::string_hash, std::equal_to<>> per_watcher_;
   std::unordered_map<publication_id, publication> publications_;

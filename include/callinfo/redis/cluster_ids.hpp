@@ -27,7 +27,7 @@ namespace callinfo::inline v1::redis {
 inline constexpr unsigned node_bits = 12;
 inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;
 
-// The server that handed out `id` (and so owns the subscription).
+/// The server that handed out `id` (and so owns the subscription).
 constexpr std::uint32_t owner_of(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id >> 52); }
 
 class cluster_ids {
@@ -35,13 +35,13 @@ class cluster_ids {
   cluster_ids() : key_(callinfo::detail::random_key()) {}
   explicit cluster_ids(callinfo::detail::siphash_key key) noexcept : key_(key) {}
 
-  // Sets the server's number and its boot number (20 bits are kept).
+  /// Sets the server's number and its boot number (20 bits are kept).
   void start(std::uint32_t node, std::uint64_t boot) noexcept {
     node_ = node & max_node;
     boot_ = boot & 0xfffff;
     counters_ = {};
   }
-  // Called for a fresh boot number when a counter runs out.
+  /// Called for a fresh boot number when a counter runs out.
   void on_exhausted(std::function<std::uint64_t()> renew) { renew_ = std::move(renew); }
 
   subscription_id next_subscription() { return next(0); }
@@ -52,12 +52,12 @@ class cluster_ids {
   }
   std::uint32_t node() const noexcept { return node_; }
 
-  // The last id of each kind handed out under the current node and boot
-  // (0: none yet).
+  /// The last id of each kind handed out under the current node and boot
+  /// (0: none yet).
   id_counters counters() const noexcept { return {full(0), full(1), full(2)}; }
-  // Continues past a snapshot's ids that carry this server's node and boot
-  // (a restart without a new boot number, e.g. before start()); ids of
-  // another node or boot cannot collide with this one's.
+  /// Continues past a snapshot's ids that carry this server's node and boot
+  /// (a restart without a new boot number, e.g. before start()); ids of
+  /// another node or boot cannot collide with this one's.
   void reserve(id_counters c) noexcept {
     std::uint64_t const ids[] = {c.subscription, c.publication, c.etag};
     for (std::size_t k = 0; k < 3; ++k)

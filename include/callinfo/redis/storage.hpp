@@ -95,19 +95,19 @@ namespace callinfo::inline v1::redis {
 using status = storage_status;
 
 struct options {
-  // Every key starts with it; the braces are a Redis Cluster hash tag, so all
-  // keys land in one slot (the commit script touches several).
+  /// Every key starts with it; the braces are a Redis Cluster hash tag, so all
+  /// keys land in one slot (the commit script touches several).
   std::string prefix = "{callinfo}:";
-  unsigned max_attempts = 32;              // transactions per call before `contention`
+  unsigned max_attempts = 32;              ///< transactions per call before `contention`
   time_point claim_lease{30000};           // an expiry claimed by a server that dies comes due again after it
-  std::size_t expire_batch = 64;           // entries claimed per expire_due()
+  std::size_t expire_batch = 64;           ///< entries claimed per expire_due()
 };
 
 struct counters {
-  std::uint64_t attempts = 0;   // transactions run (a retried call counts each run)
-  std::uint64_t commits = 0;    // records written
-  std::uint64_t conflicts = 0;  // commits refused because another server wrote first
-  std::uint64_t messages = 0;   // change messages received from other servers
+  std::uint64_t attempts = 0;   ///< transactions run (a retried call counts each run)
+  std::uint64_t commits = 0;    ///< records written
+  std::uint64_t conflicts = 0;  ///< commits refused because another server wrote first
+  std::uint64_t messages = 0;   ///< change messages received from other servers
 };
 
 namespace detail {
@@ -156,11 +156,11 @@ return due
 
 class storage {
  public:
-  // Without a connection: everything in this process (see the top).
+  /// Without a connection: everything in this process (see the top).
   storage() = default;
-  // `commands`: a connected hiredis context, used for blocking commands,
-  // that outlives the storage. `node`: this server's number (0–4095),
-  // unique among the servers sharing the Redis.
+  /// `commands`: a connected hiredis context, used for blocking commands,
+  /// that outlives the storage. `node`: this server's number (0–4095),
+  /// unique among the servers sharing the Redis.
   storage(redisContext* commands, std::uint32_t node, options opt = {})
       : c_(commands), node_(node & max_node), opt_(std::move(opt)) {
     seq_key_ = opt_.prefix + "seq";
@@ -171,7 +171,7 @@ class storage {
   storage(storage&&) noexcept = default;
   storage& operator=(storage&&) noexcept = default;
 
-  // Whether the state is shared through Redis (a connection was given).
+  /// Whether the state is shared through Redis (a connection was given).
   bool shared() const noexcept { return c_ != nullptr; }
   std::uint32_t node() const noexcept { return node_; }
   counters const& stats() const noexcept { return stats_; }
@@ -207,17 +207,17 @@ class storage {
     cache_.for_each_publication(f);
   }
   void clear() noexcept { cache_.clear(); }
-  // A restored snapshot (presence/snapshot.hpp): only when this process
-  // keeps the state; Redis keeps a shared one.
+  /// A restored snapshot (presence/snapshot.hpp): only when this process
+  /// keeps the state; Redis keeps a shared one.
   bool adopt(map_storage&& state) {
     if (c_ != nullptr) return false;
     cache_ = std::move(state);
     return true;
   }
-  // This server holds the dialogs of the subscriptions whose ids it handed out.
+  /// This server holds the dialogs of the subscriptions whose ids it handed out.
   bool owns(subscription_id id) const noexcept { return c_ == nullptr || owner_of(id) == node_; }
 
-  // A server call as a transaction on its line (see the top of this file).
+  /// A server call as a transaction on its line (see the top of this file).
   template <class Body, class Out>
   status transact(transaction_scope const& scope, Body&& body, Out& out) {
     if (c_ == nullptr || in_transaction_) {  // alone, or inside a transaction already
@@ -241,7 +241,7 @@ class storage {
   }
 
   // ---- Redis: the server's other duties ---------------------------------------
-  // A boot number for the Ids policy. Call once before anything else.
+  /// A boot number for the Ids policy. Call once before anything else.
   template <class Server>
   status start(Server& server) {
     if (c_ == nullptr) return status::ok;
@@ -255,9 +255,9 @@ class storage {
     return status::ok;
   }
 
-  // Claims the due entries of the expiry set (at most options::expire_batch)
-  // and expires them through server.on_timer(); `expired` counts the entries
-  // handled.
+  /// Claims the due entries of the expiry set (at most options::expire_batch)
+  /// and expires them through server.on_timer(); `expired` counts the entries
+  /// handled.
   template <class Server, effect_sink Out>
   status expire_due(Server& server, Out&& out, std::size_t* expired = nullptr) {
     if (expired) *expired = 0;
@@ -300,7 +300,7 @@ class storage {
     return status::ok;
   }
 
-  // The earliest deadline in the expiry set (nullopt: none, or unreachable).
+  /// The earliest deadline in the expiry set (nullopt: none, or unreachable).
   std::optional<time_point> next_deadline() {
     if (c_ == nullptr) return std::nullopt;
     auto rep = command({"ZRANGE", expiry_key_, "0", "0", "WITHSCORES"}, true);
@@ -310,16 +310,16 @@ class storage {
   }
 
   // ---- Changes made by other servers ----------------------------------------
-  // Subscribes `c` (a connection of its own) to the change channel.
+  /// Subscribes `c` (a connection of its own) to the change channel.
   status subscribe(redisContext* c) {
     detail::reply_ptr rep(static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE %b", channel_.data(), channel_.size())));
     return rep && rep->type == REDIS_REPLY_ARRAY ? status::ok : status::unavailable;
   }
 
-  // Handles the change messages that have arrived on `c` (subscribed with
-  // subscribe()), waiting at most timeout_ms for the first. After a lost
-  // connection it reconnects, subscribes again and resync()s, since messages
-  // sent meanwhile are lost.
+  /// Handles the change messages that have arrived on `c` (subscribed with
+  /// subscribe()), waiting at most timeout_ms for the first. After a lost
+  /// connection it reconnects, subscribes again and resync()s, since messages
+  /// sent meanwhile are lost.
   template <class Server, effect_sink Out>
   status drain(Server& server, redisContext* c, Out&& out, int timeout_ms = 0) {
     if (c->err) {
@@ -333,8 +333,8 @@ class storage {
     return drain_buffered(server, c, out);
   }
 
-  // One change message (the payload of a message on channel()), for users
-  // whose event loop reads the subscription itself.
+  /// One change message (the payload of a message on channel()), for users
+  /// whose event loop reads the subscription itself.
   template <class Server, effect_sink Out>
   status handle_change(Server& server, std::string_view payload, Out&& out) {
     if (!decode_change(payload, msg_in_)) return status::corrupt;
@@ -349,10 +349,10 @@ class storage {
     return notify_owned(server, msg_in_.line, out);
   }
 
-  // A NOTIFY to each call-info and dialog;shared subscription this server
-  // owns, showing its line as Redis holds it: after change messages may have
-  // been lost. The lines are read in pipelined batches; a line with a
-  // dialog;shared watcher is then run as a transaction (its version).
+  /// A NOTIFY to each call-info and dialog;shared subscription this server
+  /// owns, showing its line as Redis holds it: after change messages may have
+  /// been lost. The lines are read in pipelined batches; a line with a
+  /// dialog;shared watcher is then run as a transaction (its version).
   template <class Server, effect_sink Out>
   status resync(Server& server, Out&& out) {
     if (c_ == nullptr) return status::ok;
@@ -410,12 +410,12 @@ class storage {
  private:
   enum class commit_result { committed, conflict, failed };
 
-  // The expiry entry expire_due() is handing to on_timer(): its line.
+  /// The expiry entry expire_due() is handing to on_timer(): its line.
   struct claimed_timer {
     timer_id timer;
     std::string line;
   };
-  // Marks the cache as holding a loaded line: calls made meanwhile run on it.
+  /// Marks the cache as holding a loaded line: calls made meanwhile run on it.
   struct holding {
     storage& s;
     explicit holding(storage& st) noexcept : s(st) { s.in_transaction_ = true; }
@@ -424,9 +424,9 @@ class storage {
     holding& operator=(holding const&) = delete;
   };
 
-  // A command on the command connection. A lost connection is reconnected
-  // first; an idempotent command is sent again once after a failure (the
-  // connection may have died since the last call).
+  /// A command on the command connection. A lost connection is reconnected
+  /// first; an idempotent command is sent again once after a failure (the
+  /// connection may have died since the last call).
   detail::reply_ptr command(std::vector<std::string_view> const& args, bool idempotent) {
     argv_.clear();
     lens_.clear();
@@ -444,8 +444,8 @@ class storage {
     return {};
   }
 
-  // EVALSHA, or EVAL when Redis does not hold the script (a restart
-  // empties its script cache).
+  /// EVALSHA, or EVAL when Redis does not hold the script (a restart
+  /// empties its script cache).
   detail::reply_ptr eval(std::string& sha, char const* script, std::vector<std::string_view> const& keys,
                          std::vector<std::string_view> const& args, bool idempotent = true) {
     std::string const nkeys = std::to_string(keys.size());
@@ -481,8 +481,8 @@ class storage {
     return k;
   }
 
-  // Adds the stored line to the (emptied) cache; `version` is "0" for a
-  // line Redis does not hold.
+  /// Adds the stored line to the (emptied) cache; `version` is "0" for a
+  /// line Redis does not hold.
   status load_line(std::string_view line, std::string& version) {
     auto rep = command({"HMGET", line_key(line), "v", "d"}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return status::unavailable;
@@ -496,10 +496,10 @@ class storage {
     return owner_of(n.subscription) == node_ || n.subscription == subject;
   }
 
-  // make_notify() took a version for every dialog;shared NOTIFY; those that
-  // go to their owner in the change message get theirs there (see the top of
-  // this file), so their subscriptions keep the version they were loaded
-  // with (the first taken, hence the reverse walk).
+  /// make_notify() took a version for every dialog;shared NOTIFY; those that
+  /// go to their owner in the change message get theirs there (see the top of
+  /// this file), so their subscriptions keep the version they were loaded
+  /// with (the first taken, hence the reverse walk).
   void keep_routed_versions(subscription_id subject) {
     for (auto it = buf_.items.rbegin(); it != buf_.items.rend(); ++it) {
       auto const* n = std::get_if<notify>(&*it);
@@ -508,9 +508,9 @@ class storage {
     }
   }
 
-  // The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
-  // showing the line as Redis holds it now; in a transaction, so that the
-  // versions dialog;shared NOTIFYs take are committed before they are sent.
+  /// The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
+  /// showing the line as Redis holds it now; in a transaction, so that the
+  /// versions dialog;shared NOTIFYs take are committed before they are sent.
   template <class Server, class Out>
   status notify_owned(Server& server, std::string const& line, Out& out) {
     bool const numbers = std::any_of(owed_.begin(), owed_.end(), [](change_entry const& e) { return !e.ended; });
@@ -550,8 +550,8 @@ class storage {
     };
     return transact_line(line, 0, run, out);
   }
-  // The subscriptions this server owns, from the subscription index, as
-  // (line, id) sorted by line; false when Redis could not be read.
+  /// The subscriptions this server owns, from the subscription index, as
+  /// (line, id) sorted by line; false when Redis could not be read.
   bool owned_subscriptions(std::vector<std::pair<std::string, subscription_id>>& mine) {
     auto rep = command({"HGETALL", index_key_}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) return false;
@@ -568,8 +568,8 @@ class storage {
     return std::any_of(owed_.begin(), owed_.end(), [&](change_entry const& e) { return !e.ended && e.id == id; });
   }
 
-  // end_all_subscriptions: the body once per line that holds a subscription
-  // this server owns, each line its own transaction.
+  /// end_all_subscriptions: the body once per line that holds a subscription
+  /// this server owns, each line its own transaction.
   template <class Body, class Out>
   status transact_every_line(Body& body, Out& out) {
     std::vector<std::pair<std::string, subscription_id>> mine;
@@ -720,16 +720,16 @@ class storage {
   std::vector<std::size_t> lens_;
 };
 
-// The servers sharing one Redis: the storage, ids unique across them, and
-// one time line (the system clock; keep the hosts NTP-synchronised).
+/// The servers sharing one Redis: the storage, ids unique across them, and
+/// one time line (the system clock; keep the hosts NTP-synchronised).
 struct policies : default_policies {
   using clock = system_clock;
   using storage = redis::storage;
   using ids = cluster_ids;
 };
 
-// A server on redis::storage; the functions below are its storage's duties
-// that need the server (its clock, ids and calls).
+/// A server on redis::storage; the functions below are its storage's duties
+/// that need the server (its clock, ids and calls).
 template <class S>
 concept server_on_redis = std::same_as<typename S::storage_type, storage> &&
                           std::same_as<typename S::ids_type, cluster_ids>;

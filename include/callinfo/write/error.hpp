@@ -34,9 +34,9 @@ enum class build_errc : std::uint8_t {
   ok = 0,
   overflow,           // the sink (or a per-header writer's values buffer) ran out of room
   bad_uri,            // line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
-                      // whitespace, '<', '>', '"', a bad scheme or a bad %-escape
+                      /// whitespace, '<', '>', '"', a bad scheme or a bad %-escape
   bad_remote,         // appearance-uri content with a CTL (HTAB included) or %xFE / %xFF,
-                      // bytes a quoted-string cannot carry (RFC 3261 §25.1)
+                      /// bytes a quoted-string cannot carry (RFC 3261 §25.1)
   bad_reason_phrase,  // Reason-Phrase with a CTL other than HTAB (RFC 3261 §25.1)
   bad_status_code,    // Status-Code outside 100..699
   bad_token,          // SIP-ETag or Event id that is not a token
@@ -72,7 +72,7 @@ constexpr std::string_view describe(build_errc e) noexcept {
   return "unknown error";
 }
 
-// What a builder did. Converts to true when the text was written in full.
+/// What a builder did. Converts to true when the text was written in full.
 struct [[nodiscard]] build_result {
   build_errc code = build_errc::ok;
 

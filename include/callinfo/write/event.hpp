@@ -40,7 +40,7 @@ void put_event(Writer& w, event_package event, std::string_view id) {
 
 }  // namespace detail
 
-// `call-info` / `line-seize`, with `;id=` when `id` is not empty.
+/// `call-info` / `line-seize`, with `;id=` when `id` is not empty.
 template <sink Sink>
 build_result write_event(event_package event, std::string_view id, Sink& out) {
   if (!detail::is_known_value(event)) return build_errc::bad_value;

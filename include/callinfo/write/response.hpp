@@ -135,16 +135,16 @@ build_result write_response_headers(response const& r, Sink& out) {
   return detail::write_response_block(r, false, out);
 }
 
-// The status line, then the headers.
+/// The status line, then the headers.
 template <sink Sink>
 build_result write_response(response const& r, Sink& out) {
   return detail::write_response_block(r, true, out);
 }
 
-// The headers one by one, their values written into `buffer`: f(name,
-// value) for each, in the order above, once the status line and every
-// header have passed their checks and every value is written
-// (write/header_sink.hpp).
+/// The headers one by one, their values written into `buffer`: f(name,
+/// value) for each, in the order above, once the status line and every
+/// header have passed their checks and every value is written
+/// (write/header_sink.hpp).
 template <class F>
 build_result for_each_response_header(response const& r, std::span<char> buffer, F&& f) {
   detail::check_header_sink<std::remove_reference_t<F>>();
@@ -154,7 +154,7 @@ build_result for_each_response_header(response const& r, std::span<char> buffer,
   return values.hand_out(f);
 }
 
-// The same, the values in header_values_capacity bytes on the stack.
+/// The same, the values in header_values_capacity bytes on the stack.
 template <class F>
 build_result for_each_response_header(response const& r, F&& f) {
   char buffer[header_values_capacity];
