@@ -29,6 +29,7 @@
 
 namespace callinfo::inline v1 {
 
+/// What a line-seize SUBSCRIBE's Call-Info asks for: its first entry's appearance-index.
 constexpr seize_target seize_target_of(call_info_view const& ci) noexcept {
   seize_target t;
   if (ci.empty()) return t;
@@ -83,6 +84,7 @@ class call_info_updates {
     return std::nullopt;
   }
 
+  /// The appearances the last successful read() found.
   std::span<appearance_update const> updates() const noexcept { return updates_; }
 
  private:

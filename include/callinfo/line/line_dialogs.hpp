@@ -32,18 +32,22 @@ namespace callinfo::inline v1 {
 /// sa:replaced-dialog attributes; RFC 4235 §4.1.1's call-id, local-tag,
 /// remote-tag). Empty call_id: not known.
 struct dialog_ref {
-  text_ref call_id;
-  text_ref local_tag;
-  text_ref remote_tag;
+  text_ref call_id;  ///< Call-ID
+  text_ref local_tag;  ///< the local tag, from the side of whoever wrote the reference
+  text_ref remote_tag;  ///< the remote tag, from the same side
 };
 
+/// A dialog known to hold an appearance of a line (RFC 7463 agent): which appearance, its state and
+/// its SIP identifiers.
 struct line_dialog {
   appearance_driver owner{};  ///< the publication or the dialog event that named it
-  std::uint32_t index = 0;
+  std::uint32_t index = 0;  ///< the appearance it holds
   appearance_state state = appearance_state::idle;  ///< as its owner last stated it
   std::string id;                                   ///< RFC 4235 dialog id; may be empty
-  std::string call_id, local_tag, remote_tag;       ///< may be empty
-  friend bool operator==(line_dialog const&, line_dialog const&) = default;
+  /// @{
+  std::string call_id, local_tag, remote_tag;       ///< Call-ID and tags; may be empty
+  /// @}
+  friend bool operator==(line_dialog const&, line_dialog const&) = default;  ///< Field-wise equality.
 };
 
 /// Whether `d` is the dialog `ref` names. The tags are compared as a pair in

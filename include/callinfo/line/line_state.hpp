@@ -27,51 +27,62 @@
 
 namespace callinfo::inline v1 {
 
+/// What drives an appearance: the kind of request or event that last set it.
 enum class driver_kind : std::uint8_t { none, seize, publication, dialog, management };
 
+/// The kind's name, for logs and snapshots ("seize", "publication", ...).
 constexpr std::string_view to_string(driver_kind k) noexcept {
   constexpr std::string_view names[] = {"none", "seize", "publication", "dialog", "management"};
   return names[static_cast<std::size_t>(k)];
 }
 
+/// The driver of an appearance, kind and id: only it may idle the appearance again.
 struct appearance_driver {
-  driver_kind kind = driver_kind::none;
+  driver_kind kind = driver_kind::none;  ///< which kind of driver
   std::uint64_t id = 0;  ///< subscription_id, publication_id or dialog_id
+  /// Field-wise equality.
   friend constexpr bool operator==(appearance_driver, appearance_driver) noexcept = default;
 };
 
+/// One busy appearance of a line.
 struct appearance {
-  std::uint32_t index = 0;
-  appearance_state state = appearance_state::idle;
-  appearance_driver driver{};
+  std::uint32_t index = 0;  ///< appearance-index, from 1
+  appearance_state state = appearance_state::idle;  ///< never idle: an idle appearance is not stored
+  appearance_driver driver{};  ///< who set it last
   std::string remote;  ///< appearance-uri: the remote party, as a name-addr or URI; may be empty
 
-  friend bool operator==(appearance const&, appearance const&) = default;
+  friend bool operator==(appearance const&, appearance const&) = default;  ///< Field-wise equality.
 };
 
 /// What set_state() did, and the state before it. `remote_changed`: the
 /// appearance took a different remote party (with or without a new state).
 struct state_change {
-  transition result = transition::refused;
-  appearance_state from = appearance_state::idle;
-  appearance_state to = appearance_state::idle;
-  bool remote_changed = false;
+  transition result = transition::refused;  ///< applied, unchanged or refused
+  appearance_state from = appearance_state::idle;  ///< the state before the request
+  appearance_state to = appearance_state::idle;  ///< the state after it (`from` when refused)
+  bool remote_changed = false;  ///< the appearance took a different remote party
 };
 
+/// One line's appearances: the busy ones, sorted by index; an appearance not stored is idle.
 class line_state {
  public:
   line_state() = default;
+  /// A line with every appearance idle.
   explicit line_state(std::string uri) : uri_(std::move(uri)) {}
 
+  /// The line's URI (the AOR it is shared under).
   std::string const& uri() const noexcept { return uri_; }
   /// Non-idle appearances, sorted by index.
   std::span<appearance const> busy() const noexcept { return busy_; }
+  /// Whether every appearance is idle.
   bool idle() const noexcept { return busy_.empty(); }
 
+  /// The busy appearance `index`, or nullptr when it is idle.
   appearance const* find(std::uint32_t index) const noexcept {
     auto it = lower(index);
     return it != busy_.end() && it->index == index ? &*it : nullptr;
   }
+  /// The state of appearance `index` (idle when it is not busy).
   appearance_state state_of(std::uint32_t index) const noexcept {
     auto const* a = find(index);
     return a ? a->state : appearance_state::idle;
@@ -139,7 +150,7 @@ class line_state {
     return n;
   }
 
-  friend bool operator==(line_state const&, line_state const&) = default;
+  friend bool operator==(line_state const&, line_state const&) = default;  ///< Same URI and appearances.
 
  private:
   std::vector<appearance>::iterator lower(std::uint32_t index) noexcept {

@@ -15,10 +15,13 @@
 
 namespace callinfo::inline v1 {
 
+/// The state of one appearance of a shared line (the `appearance-state` values).
 enum class appearance_state : std::uint8_t { idle, seized, progressing, alerting, active, held, held_private };
 
+/// How many states there are: the size of a transition table's rows and columns.
 inline constexpr std::size_t appearance_state_count = 7;
 
+/// Every state, in declaration order, for loops and exhaustive tests.
 inline constexpr std::array<appearance_state, appearance_state_count> all_appearance_states = {
     appearance_state::idle,   appearance_state::seized, appearance_state::progressing,
     appearance_state::alerting, appearance_state::active, appearance_state::held,

@@ -21,6 +21,7 @@ constexpr std::string_view to_string(event_package e) noexcept {
 
 /// A set of packages (Allow-Events, RFC 6665 §8.2.2): one bit per package.
 using event_package_set = std::uint8_t;
+/// The bit of `e` in an event_package_set.
 constexpr event_package_set package_bit(event_package e) noexcept {
   return static_cast<event_package_set>(1u << static_cast<unsigned>(e));
 }

@@ -21,8 +21,11 @@ concept clock_policy = requires(C const& c) {
 /// Time moves only when told to.
 class manual_clock {
  public:
+  /// The time it was set to.
   time_point now() const noexcept { return now_; }
+  /// Moves time forward by `by`.
   void advance(time_point by) noexcept { now_ += by; }
+  /// Sets the time to `t`.
   void set(time_point t) noexcept { now_ = t; }
 
  private:
@@ -31,6 +34,7 @@ class manual_clock {
 
 /// std::chrono::steady_clock, for stacks that do not keep their own time.
 struct steady_clock {
+  /// Milliseconds since the steady clock's epoch.
   time_point now() const noexcept {
     return std::chrono::duration_cast<time_point>(std::chrono::steady_clock::now().time_since_epoch());
   }
@@ -40,6 +44,7 @@ struct steady_clock {
 /// line for servers on several hosts that share deadlines (redis::storage),
 /// as long as NTP keeps the hosts together.
 struct system_clock {
+  /// Milliseconds since the Unix epoch.
   time_point now() const noexcept {
     return std::chrono::duration_cast<time_point>(std::chrono::system_clock::now().time_since_epoch());
   }

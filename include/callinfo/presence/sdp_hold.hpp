@@ -16,8 +16,10 @@
 
 namespace callinfo::inline v1 {
 
+/// An SDP media direction attribute (RFC 3264 §5.1); sendrecv when none is given.
 enum class sdp_direction : unsigned char { sendrecv, sendonly, recvonly, inactive };
 
+/// What sdp_audio() reads of a body: enough to tell whether it puts the call on hold.
 struct sdp_audio_state {
   bool has_audio = false;               ///< an m=audio line with a non-zero port
   sdp_direction direction = sdp_direction::sendrecv;  ///< the audio stream's, or the session's

@@ -125,6 +125,7 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& 
   return true;
 }
 
+/// restore() for callers that do not need to know where reading stopped.
 template <class P, effect_sink Out>
 bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   std::size_t stop = 0;

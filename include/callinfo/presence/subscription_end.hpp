@@ -10,8 +10,8 @@ namespace callinfo::inline v1 {
 /// What basic_server::end_subscription() / on_notify_failed() did.
 enum class subscription_end : std::uint8_t {
   ended,    ///< the subscription is gone; the effects say how
-  kept,     // on_notify_failed(): that status does not end a subscription
-  unknown,  // no live subscription has that id (never one, or already ended): nothing done
+  kept,     ///< on_notify_failed(): that status does not end a subscription
+  unknown,  ///< no live subscription has that id (never one, or already ended): nothing done
 };
 
 /// Whether the final status of a failed NOTIFY ends its subscription

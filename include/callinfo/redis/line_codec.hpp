@@ -85,7 +85,7 @@ inline bool decode_line(std::string_view uri, std::string_view text, map_storage
 struct expiry_entry {
   timer_id timer;
   time_point at{0};
-  friend bool operator==(expiry_entry const&, expiry_entry const&) = default;
+  friend bool operator==(expiry_entry const&, expiry_entry const&) = default;  ///< Field-wise equality.
 };
 
 /// The line's subscriptions and publications with their deadlines.
@@ -99,7 +99,7 @@ inline void expiry_entries(map_storage& st, std::string_view uri, std::vector<ex
   });
 }
 
-/// The sorted-set member of a timer: "s <id> <line>" or "p <id> <line>".
+/// The sorted-set member of a timer: `s <id> <line>` or `p <id> <line>`.
 inline std::string expiry_member(timer_id t, std::string_view line) {
   std::string m = t.kind == timer_kind::subscription ? "s " : "p ";
   m += std::to_string(t.id);
@@ -129,14 +129,14 @@ struct change_entry {
   std::uint32_t seized_index = 0;
   std::uint32_t version = 0;  ///< ended dialog;shared: the version of its terminated NOTIFY
   std::string event_id;       ///< ended: the subscription's Event id, for its terminated NOTIFY
-  friend bool operator==(change_entry const&, change_entry const&) = default;
+  friend bool operator==(change_entry const&, change_entry const&) = default;  ///< Field-wise equality.
 };
 
 struct change_message {
   std::uint32_t origin = 0;
   std::string line;
   std::vector<change_entry> entries;
-  friend bool operator==(change_message const&, change_message const&) = default;
+  friend bool operator==(change_message const&, change_message const&) = default;  ///< Field-wise equality.
 };
 
 inline void encode_change(change_message const& m, std::string& out) {

@@ -90,6 +90,8 @@
 #include <variant>
 #include <vector>
 
+/// Several servers sharing one state through Redis (optional, hiredis): the Storage policy, the
+/// cluster's ids and the line codec.
 namespace callinfo::inline v1::redis {
 
 using status = storage_status;
@@ -410,12 +412,12 @@ class storage {
  private:
   enum class commit_result { committed, conflict, failed };
 
-  /// The expiry entry expire_due() is handing to on_timer(): its line.
+  // The expiry entry expire_due() is handing to on_timer(): its line.
   struct claimed_timer {
     timer_id timer;
     std::string line;
   };
-  /// Marks the cache as holding a loaded line: calls made meanwhile run on it.
+  // Marks the cache as holding a loaded line: calls made meanwhile run on it.
   struct holding {
     storage& s;
     explicit holding(storage& st) noexcept : s(st) { s.in_transaction_ = true; }
@@ -424,9 +426,9 @@ class storage {
     holding& operator=(holding const&) = delete;
   };
 
-  /// A command on the command connection. A lost connection is reconnected
-  /// first; an idempotent command is sent again once after a failure (the
-  /// connection may have died since the last call).
+  // A command on the command connection. A lost connection is reconnected
+  // first; an idempotent command is sent again once after a failure (the
+  // connection may have died since the last call).
   detail::reply_ptr command(std::vector<std::string_view> const& args, bool idempotent) {
     argv_.clear();
     lens_.clear();
@@ -444,8 +446,8 @@ class storage {
     return {};
   }
 
-  /// EVALSHA, or EVAL when Redis does not hold the script (a restart
-  /// empties its script cache).
+  // EVALSHA, or EVAL when Redis does not hold the script (a restart
+  // empties its script cache).
   detail::reply_ptr eval(std::string& sha, char const* script, std::vector<std::string_view> const& keys,
                          std::vector<std::string_view> const& args, bool idempotent = true) {
     std::string const nkeys = std::to_string(keys.size());
@@ -481,8 +483,8 @@ class storage {
     return k;
   }
 
-  /// Adds the stored line to the (emptied) cache; `version` is "0" for a
-  /// line Redis does not hold.
+  // Adds the stored line to the (emptied) cache; `version` is "0" for a
+  // line Redis does not hold.
   status load_line(std::string_view line, std::string& version) {
     auto rep = command({"HMGET", line_key(line), "v", "d"}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) return status::unavailable;
@@ -496,10 +498,10 @@ class storage {
     return owner_of(n.subscription) == node_ || n.subscription == subject;
   }
 
-  /// make_notify() took a version for every dialog;shared NOTIFY; those that
-  /// go to their owner in the change message get theirs there (see the top of
-  /// this file), so their subscriptions keep the version they were loaded
-  /// with (the first taken, hence the reverse walk).
+  // make_notify() took a version for every dialog;shared NOTIFY; those that
+  // go to their owner in the change message get theirs there (see the top of
+  // this file), so their subscriptions keep the version they were loaded
+  // with (the first taken, hence the reverse walk).
   void keep_routed_versions(subscription_id subject) {
     for (auto it = buf_.items.rbegin(); it != buf_.items.rend(); ++it) {
       auto const* n = std::get_if<notify>(&*it);
@@ -508,9 +510,9 @@ class storage {
     }
   }
 
-  /// The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
-  /// showing the line as Redis holds it now; in a transaction, so that the
-  /// versions dialog;shared NOTIFYs take are committed before they are sent.
+  // The NOTIFYs owed_ (entries for subscriptions this server owns) asks for,
+  // showing the line as Redis holds it now; in a transaction, so that the
+  // versions dialog;shared NOTIFYs take are committed before they are sent.
   template <class Server, class Out>
   status notify_owned(Server& server, std::string const& line, Out& out) {
     bool const numbers = std::any_of(owed_.begin(), owed_.end(), [](change_entry const& e) { return !e.ended; });
@@ -550,8 +552,8 @@ class storage {
     };
     return transact_line(line, 0, run, out);
   }
-  /// The subscriptions this server owns, from the subscription index, as
-  /// (line, id) sorted by line; false when Redis could not be read.
+  // The subscriptions this server owns, from the subscription index, as
+  // (line, id) sorted by line; false when Redis could not be read.
   bool owned_subscriptions(std::vector<std::pair<std::string, subscription_id>>& mine) {
     auto rep = command({"HGETALL", index_key_}, true);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) return false;
@@ -568,8 +570,8 @@ class storage {
     return std::any_of(owed_.begin(), owed_.end(), [&](change_entry const& e) { return !e.ended && e.id == id; });
   }
 
-  /// end_all_subscriptions: the body once per line that holds a subscription
-  /// this server owns, each line its own transaction.
+  // end_all_subscriptions: the body once per line that holds a subscription
+  // this server owns, each line its own transaction.
   template <class Body, class Out>
   status transact_every_line(Body& body, Out& out) {
     std::vector<std::pair<std::string, subscription_id>> mine;

@@ -151,6 +151,7 @@ build_result write_call_info(line_view const& line, notify_format format, std::s
   return detail::finish_build(out);
 }
 
+/// The same, each entry naming the line's URI.
 template <sink Sink>
 build_result write_call_info(line_view const& line, notify_format format, Sink& out) {
   return write_call_info(line, format, std::string_view{}, out);

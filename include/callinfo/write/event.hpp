@@ -51,6 +51,7 @@ build_result write_event(event_package event, std::string_view id, Sink& out) {
   return detail::finish_build(out);
 }
 
+/// The Event value of `event`, without an id param.
 template <sink Sink>
 build_result write_event(event_package event, Sink& out) {
   return write_event(event, std::string_view{}, out);

@@ -171,6 +171,7 @@ build_result for_each_notify_header(notify const& n, notify_options const& o, F&
   return for_each_notify_header(n, o, std::span<char>(buffer), f);
 }
 
+/// The same with the default notify_options.
 template <class F>
 build_result for_each_notify_header(notify const& n, F&& f) {
   return for_each_notify_header(n, notify_options{}, f);

@@ -121,6 +121,7 @@ build_result write_response_block(response const& r, bool status_line, Sink& out
 
 }  // namespace detail
 
+/// The status line of `r` ("SIP/2.0 200 OK"), without CRLF.
 template <sink Sink>
 build_result write_status_line(response const& r, Sink& out) {
   if (build_errc const e = detail::check_status_line(r); e != build_errc::ok) return e;
@@ -130,6 +131,7 @@ build_result write_status_line(response const& r, Sink& out) {
   return detail::finish_build(out);
 }
 
+/// The header block of `r` without the status line (Expires, SIP-ETag, Retry-After, ...).
 template <sink Sink>
 build_result write_response_headers(response const& r, Sink& out) {
   return detail::write_response_block(r, false, out);
