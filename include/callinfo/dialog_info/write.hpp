@@ -72,7 +72,7 @@ constexpr std::string_view to_string(dialog_info_state s) noexcept {
 /// What write_dialog_info() writes besides the line.
 struct dialog_info_options {
   std::uint32_t version = 0;  ///< RFC 4235 §4.1: per subscription, +1 for each NOTIFY
-  dialog_info_state state = dialog_info_state::full;  ///< the document's state attribute (the server sends full state)
+  dialog_info_state state = dialog_info_state::full;  ///< the document's state attribute
 };
 
 /// A remote party split for `<identity>`: display name (still in quoted-string

@@ -24,15 +24,19 @@
 
 namespace callinfo::inline v1::redis {
 
+/// Bits of an id that number the server: at most 4096 servers share one Redis.
 inline constexpr unsigned node_bits = 12;
-inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;
+inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;  ///< The largest server number.
 
 /// The server that handed out `id` (and so owns the subscription).
 constexpr std::uint32_t owner_of(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id >> 52); }
 
+/// The Ids policy of servers that share one Redis: ids and entity-tags unique across every server
+/// (file header).
 class cluster_ids {
  public:
   cluster_ids() : key_(callinfo::detail::random_key()) {}
+  /// A fixed key: reproducible tags (tests of the policy itself).
   explicit cluster_ids(callinfo::detail::siphash_key key) noexcept : key_(key) {}
 
   /// Sets the server's number and its boot number (20 bits are kept).
@@ -44,12 +48,16 @@ class cluster_ids {
   /// Called for a fresh boot number when a counter runs out.
   void on_exhausted(std::function<std::uint64_t()> renew) { renew_ = std::move(renew); }
 
+  /// The next subscription id: node, boot and counter.
   subscription_id next_subscription() { return next(0); }
+  /// The next publication id: node, boot and counter.
   publication_id next_publication() { return next(1); }
+  /// The next entity-tag: a cluster-unique serial and its MAC.
   etag_value next_etag() {
     std::uint64_t const serial = next(2);
     return {serial, callinfo::detail::siphash24(key_, serial)};
   }
+  /// The server's number, as start() set it.
   std::uint32_t node() const noexcept { return node_; }
 
   /// The last id of each kind handed out under the current node and boot
