@@ -49,7 +49,7 @@ constexpr std::string_view expectation(errc e) noexcept;
 
 /// Where and why a parse failed: the code, the byte offset into the value and the ABNF rule.
 struct parse_error {
-  errc code = errc::ok;  ///< what went wrong
+  errc code = errc::ok;        ///< what went wrong
   std::uint32_t offset = 0;    ///< byte offset into the parsed value
   char const* rule = "";       ///< ABNF rule being matched, e.g. "quoted-string"
 
@@ -74,7 +74,11 @@ inline std::string render(parse_error const& err, std::string_view input);
 
 }  // namespace callinfo::v1
 
+// errc converts to std::error_code. A std:: specialisation: left out of the
+// reference (Doxygen finds no scope for it).
+/// @cond
 template <>
 struct std::is_error_code_enum<callinfo::errc> : std::true_type {};
+/// @endcond
 
 #include <callinfo/impl/error.ipp>

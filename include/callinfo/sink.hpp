@@ -13,6 +13,8 @@
 
 namespace callinfo::inline v1 {
 
+/// Where builders and printers write text: anything with append(std::string_view). An overflowed()
+/// member, when present, reports a text that did not fit.
 template <class S>
 concept sink = requires(S& s, std::string_view v) { s.append(v); };
 

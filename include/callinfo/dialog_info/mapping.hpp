@@ -58,8 +58,8 @@ enum class match : std::uint8_t { no, yes, any };
 
 /// One row of the RFC 7463 mapping table: an appearance state and the `<dialog>` that shows it.
 struct dialog_mapping {
-  appearance_state state;  ///< the appearance state
-  dialog_state dialog;  ///< the `<state>` of the dialog
+  appearance_state state;      ///< the appearance state
+  dialog_state dialog;         ///< the `<state>` of the dialog
   dialog_direction direction;  ///< written when not none; read: none matches every direction
   match exclusive;             ///< sa:exclusive (written: yes -> true, otherwise false)
   match held;                  ///< +sip.rendering=no on the local target (written only for yes)

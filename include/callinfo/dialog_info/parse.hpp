@@ -112,7 +112,7 @@ dialog_info_error parse_dialog_info(std::string_view body, dialog_info_document&
 
 /// One `<dialog>`, as the bridge reads it. Views point into the document.
 struct dialog_info_dialog {
-  std::string_view id;  ///< the RFC 4235 dialog id attribute
+  std::string_view id;                      ///< the RFC 4235 dialog id attribute
   dialog_ref identifiers{};                 ///< call-id, local-tag, remote-tag attributes; may be empty
   std::optional<std::uint32_t> appearance;  ///< sa:appearance
   dialog_facts facts;                       ///< state, direction, sa:exclusive, hold

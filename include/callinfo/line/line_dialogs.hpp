@@ -32,8 +32,8 @@ namespace callinfo::inline v1 {
 /// sa:replaced-dialog attributes; RFC 4235 §4.1.1's call-id, local-tag,
 /// remote-tag). Empty call_id: not known.
 struct dialog_ref {
-  text_ref call_id;  ///< Call-ID
-  text_ref local_tag;  ///< the local tag, from the side of whoever wrote the reference
+  text_ref call_id;     ///< Call-ID
+  text_ref local_tag;   ///< the local tag, from the side of whoever wrote the reference
   text_ref remote_tag;  ///< the remote tag, from the same side
 };
 
@@ -41,7 +41,7 @@ struct dialog_ref {
 /// its SIP identifiers.
 struct line_dialog {
   appearance_driver owner{};  ///< the publication or the dialog event that named it
-  std::uint32_t index = 0;  ///< the appearance it holds
+  std::uint32_t index = 0;                          ///< the appearance it holds
   appearance_state state = appearance_state::idle;  ///< as its owner last stated it
   std::string id;                                   ///< RFC 4235 dialog id; may be empty
   /// @{

@@ -46,9 +46,9 @@ struct appearance_driver {
 
 /// One busy appearance of a line.
 struct appearance {
-  std::uint32_t index = 0;  ///< appearance-index, from 1
+  std::uint32_t index = 0;                          ///< appearance-index, from 1
   appearance_state state = appearance_state::idle;  ///< never idle: an idle appearance is not stored
-  appearance_driver driver{};  ///< who set it last
+  appearance_driver driver{};                       ///< who set it last
   std::string remote;  ///< appearance-uri: the remote party, as a name-addr or URI; may be empty
 
   friend bool operator==(appearance const&, appearance const&) = default;  ///< Field-wise equality.
@@ -60,7 +60,7 @@ struct state_change {
   transition result = transition::refused;  ///< applied, unchanged or refused
   appearance_state from = appearance_state::idle;  ///< the state before the request
   appearance_state to = appearance_state::idle;  ///< the state after it (`from` when refused)
-  bool remote_changed = false;  ///< the appearance took a different remote party
+  bool remote_changed = false;                   ///< the appearance took a different remote party
 };
 
 /// One line's appearances: the busy ones, sorted by index; an appearance not stored is idle.

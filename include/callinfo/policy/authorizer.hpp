@@ -35,6 +35,8 @@ struct request_context {
   bool foreign_publication = false;  ///< `owner` is not `identity`: a takeover of someone else's publication
 };
 
+/// The Authorizer policy: authorize(request_context) says whether a SUBSCRIBE or PUBLISH may go on
+/// (false: 403).
 template <class A>
 concept authorizer_policy = requires(A const& a, request_context const& c) {
   { a.authorize(c) } -> std::convertible_to<bool>;

@@ -13,6 +13,7 @@
 
 namespace callinfo::inline v1 {
 
+/// The Clock policy: now() on the time line of time_point, in milliseconds.
 template <class C>
 concept clock_policy = requires(C const& c) {
   { c.now() } -> std::same_as<time_point>;

@@ -43,6 +43,7 @@ struct id_counters {
   friend constexpr bool operator==(id_counters, id_counters) noexcept = default;  ///< Field-wise equality.
 };
 
+/// The Ids policy: subscription and publication ids, entity-tags, and the counters snapshots keep.
 template <class I>
 concept ids_policy = requires(I& i, I const& ci, id_counters c) {
   { i.next_subscription() } -> std::same_as<subscription_id>;

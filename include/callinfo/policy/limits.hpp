@@ -14,7 +14,7 @@ namespace callinfo::inline v1 {
 /// The server's limits (the Limits policy), with safe defaults; a member set to another value
 /// changes only that limit. Expires values are in seconds.
 struct default_limits {
-  std::uint32_t max_lines = 100000;  ///< lines stored at once
+  std::uint32_t max_lines = 100000;         ///< lines stored at once
   std::uint32_t max_appearances = 64;             ///< appearance-index 1..max_appearances
   std::uint32_t max_subscriptions = 1000000;  ///< subscriptions stored at once
   std::uint32_t max_subscriptions_per_line = 256;  ///< watchers of one line
@@ -39,6 +39,7 @@ struct default_limits {
   bool serve_dialog_shared = true;
 };
 
+/// The Limits policy: the members of default_limits, with their types.
 template <class L>
 concept limits_policy = requires(L const& l) {
   { l.max_lines } -> std::convertible_to<std::uint32_t>;

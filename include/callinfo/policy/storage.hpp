@@ -36,9 +36,9 @@ namespace callinfo::inline v1 {
 struct subscription {
   subscription_id id = 0;  ///< handed out by the Ids policy; the stack maps it to its dialog
   event_package event = event_package::call_info;  ///< call-info, line-seize or dialog;shared
-  std::string line;  ///< the watched line's URI
-  std::string watcher;  ///< the watcher's identity (From)
-  /// when it expires, on the Clock policy's time line
+  std::string line;        ///< the watched line's URI
+  std::string watcher;     ///< the watcher's identity (From)
+  /// When it expires, on the Clock policy's time line.
   time_point expires_at{0};
   std::uint32_t seized_index = 0;  ///< line-seize: the appearance it seized (0: none or released)
   std::uint32_t version = 0;       ///< dialog;shared: the dialog-info version of its next NOTIFY
@@ -49,9 +49,9 @@ struct subscription {
 /// An event state published by PUBLISH (RFC 3903): its line, its entity-tag and its deadline.
 struct publication {
   publication_id id = 0;  ///< handed out by the Ids policy
-  std::string line;  ///< the line the publication states
-  std::string etag;  ///< its current entity-tag (SIP-ETag)
-  /// when it expires, on the Clock policy's time line
+  std::string line;       ///< the line the publication states
+  std::string etag;       ///< its current entity-tag (SIP-ETag)
+  /// When it expires, on the Clock policy's time line.
   time_point expires_at{0};
   std::string publisher;  ///< publish_request::publisher of the PUBLISH that created it
   friend bool operator==(publication const&, publication const&) = default;  ///< Field-wise equality.
@@ -59,7 +59,7 @@ struct publication {
 
 /// What storage keeps for one line: its appearances, its watchers and its dialogs.
 struct line_record {
-  line_state state;  ///< the line's appearances
+  line_state state;                       ///< the line's appearances
   std::vector<subscription_id> watchers;  ///< every live subscription to the line, oldest first
   std::vector<line_dialog> dialogs;       ///< the dialogs known to hold its appearances (RFC 7463 agent)
   friend bool operator==(line_record const&, line_record const&) = default;  ///< Field-wise equality.
@@ -87,11 +87,11 @@ constexpr std::string_view to_string(storage_status s) noexcept {
 /// in (a shared storage routes other NOTIFYs to the server that holds the
 /// dialog).
 struct transaction_scope {
-  std::string_view line;  ///< the line the call is about (empty: not known)
+  std::string_view line;          ///< the line the call is about (empty: not known)
   subscription_id subscription = 0;  ///< the subscription the call names (0: none)
   std::optional<timer_id> timer;  ///< the timer that fired
-  bool every_line = false;  ///< the call walks every line
-  bool in_dialog = false;  ///< the call answers a request inside the subscription's dialog
+  bool every_line = false;        ///< the call walks every line
+  bool in_dialog = false;         ///< the call answers a request inside the subscription's dialog
 
   /// A call about `line`.
   static constexpr transaction_scope of_line(std::string_view line) noexcept {
@@ -317,6 +317,8 @@ struct any_transaction_body {
 };
 }  // namespace detail
 
+/// The Storage policy: transact() around every server call, and the lines, subscriptions and
+/// publications it keeps (map_storage is the reference).
 template <class S>
 concept storage_policy = requires(S& s, S const& cs, std::string_view v, subscription_id id, publication& p,
                                   detail::any_effect_sink& sink) {

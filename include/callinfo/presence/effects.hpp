@@ -28,13 +28,13 @@ namespace callinfo::inline v1 {
 /// The final response to the request just handled. (Fields are ordered to
 /// pack: every call writes its effects, so their size is on the hot path.)
 struct response {
-  std::uint16_t code = 200;  ///< the status code
+  std::uint16_t code = 200;                        ///< the status code
   event_package event = event_package::call_info;  ///< the package the request was for (its Event header)
   /// Allow-Events (RFC 6665 §8.2.2): the packages the server serves, on a 2xx
   /// to SUBSCRIBE and on a 489; 0: no header.
   event_package_set allow_events = 0;
   std::optional<std::uint32_t> expires;  ///< Expires header of a 2xx to SUBSCRIBE / PUBLISH
-  std::string_view reason = "OK";  ///< the reason phrase
+  std::string_view reason = "OK";            ///< the reason phrase
   subscription_id subscription = 0;     ///< SUBSCRIBE 2xx: the id for later refreshes
   std::string_view etag;                 ///< PUBLISH 2xx: SIP-ETag (empty otherwise)
   std::optional<std::uint32_t> retry_after;  ///< Retry-After (seize conflicts in the Kamailio dialect)
@@ -46,9 +46,9 @@ struct response {
 /// (everything else is idle), and the dialogs known to hold them (read by
 /// write_dialog_info() for their ids, Call-IDs and tags).
 struct line_view {
-  std::string_view uri;  ///< the line's URI (the NOTIFY's entity)
+  std::string_view uri;              ///< the line's URI (the NOTIFY's entity)
   std::span<appearance const> busy;  ///< the busy appearances, sorted by index
-  /// the dialogs known to hold them (RFC 7463 agent)
+  /// The dialogs known to hold them (RFC 7463 agent).
   std::span<line_dialog const> dialogs{};
 };
 
@@ -57,7 +57,7 @@ struct line_view {
 struct notify {
   subscription_id subscription = 0;  ///< the subscription whose dialog carries it
   event_package event = event_package::call_info;  ///< the package: what the body and the Event header say
-  substate state = substate::active;  ///< the Subscription-State value
+  substate state = substate::active;     ///< the Subscription-State value
   std::optional<event_reason> reason;    ///< with terminated
   std::optional<std::uint32_t> expires;  ///< seconds left, for Subscription-State ;expires=
   std::uint32_t seized_index = 0;        ///< line-seize: the seized appearance (0: none)
@@ -89,11 +89,11 @@ struct cancel_timer {
 
 /// An appearance changed: for logs and for stacks that mirror state.
 struct appearance_changed {
-  std::string_view line;  ///< the line's URI
-  std::uint32_t index = 0;  ///< the appearance-index
+  std::string_view line;                         ///< the line's URI
+  std::uint32_t index = 0;                       ///< the appearance-index
   appearance_state from = appearance_state::idle;  ///< the state before
   appearance_state to = appearance_state::idle;  ///< the state after
-  driver_kind cause = driver_kind::none;  ///< what moved it (seize, publication, dialog, management)
+  driver_kind cause = driver_kind::none;         ///< what moved it (seize, publication, dialog, management)
 };
 
 /// What the server asks of the stack: a value of one of these types, written to the call's effect

@@ -73,14 +73,14 @@ struct subscribe_request {
 /// (else 400 "Appearance in use"), and a joined appearance stays busy while
 /// one of its dialogs is left.
 struct appearance_update {
-  std::uint32_t index = 0;  ///< the appearance-index; 0 asks for one (below)
+  std::uint32_t index = 0;                          ///< the appearance-index; 0 asks for one (below)
   appearance_state state = appearance_state::idle;  ///< the state the body gives it
   text_ref remote;  ///< the remote party, as a name-addr or URI; may be empty
   text_ref dialog{};  ///< the RFC 4235 dialog id; may be empty
   dialog_ref identifiers{};   ///< its call-id, local-tag, remote-tag (RFC 4235 §4.1.1); may be empty
   /// The dialog this one joins / replaces (RFC 7463 §5.2), as published.
   std::optional<dialog_ref> joined{};
-  /// the dialog this one replaces (RFC 7463 §5.2), as published
+  /// The dialog this one replaces (RFC 7463 §5.2), as published.
   std::optional<dialog_ref> replaced{};
   /// An empty remote leaves the appearance's remote party as it was, unless
   /// the publication stated it (Call-Info `appearance-uri=""`): then it clears it.

@@ -63,7 +63,7 @@ class basic_server {
   using limits_type = typename Policies::limits;  ///< the Limits policy
   using dialect = typename Policies::dialect;  ///< the Dialect policy
   using authorizer_type = typename Policies::authorizer;  ///< the Authorizer policy
-  using ids_type = typename Policies::ids;  ///< the Ids policy
+  using ids_type = typename Policies::ids;     ///< the Ids policy
 
   basic_server() = default;
   /// A server with these limits, authorizer, clock and storage.

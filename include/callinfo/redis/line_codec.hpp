@@ -84,7 +84,7 @@ inline bool decode_line(std::string_view uri, std::string_view text, map_storage
 /// publication, scored by its deadline.
 struct expiry_entry {
   timer_id timer;  ///< the subscription or publication
-  /// its deadline, on the shared time line
+  /// Its deadline, on the shared time line.
   time_point at{0};
   friend bool operator==(expiry_entry const&, expiry_entry const&) = default;  ///< Field-wise equality.
 };
@@ -110,7 +110,7 @@ inline std::string expiry_member(timer_id t, std::string_view line) {
 }
 /// A timer and its line, read back from a sorted-set member.
 struct parsed_member {
-  timer_id timer;  ///< the subscription or publication
+  timer_id timer;         ///< the subscription or publication
   std::string_view line;  ///< its line's URI (a view into the member)
 };
 /// Reads a member written by expiry_member(); nullopt when it is not one.
@@ -125,7 +125,7 @@ inline std::optional<parsed_member> parse_expiry_member(std::string_view m) noex
 
 /// One subscription a change made elsewhere concerns.
 struct change_entry {
-  subscription_id id = 0;  ///< the subscription concerned
+  subscription_id id = 0;     ///< the subscription concerned
   bool ended = false;  ///< false: a NOTIFY showing the line is due (call-info, dialog;shared)
   event_package event = event_package::call_info;  ///< its package
   std::optional<event_reason> reason;  ///< ended: the reason of its terminated NOTIFY
@@ -139,7 +139,7 @@ struct change_entry {
 /// subscriptions it concerns.
 struct change_message {
   std::uint32_t origin = 0;  ///< the server that made the change (its node number)
-  std::string line;  ///< the line's URI
+  std::string line;                                                                ///< the line's URI
   std::vector<change_entry> entries;  ///< the subscriptions concerned
   friend bool operator==(change_message const&, change_message const&) = default;  ///< Field-wise equality.
 };

@@ -175,7 +175,7 @@ class storage {
     expiry_key_ = opt_.prefix + "expiry";
     channel_ = opt_.prefix + "changes";
   }
-  storage(storage&&) noexcept = default;  ///< Movable (a server takes it by value); not copyable.
+  storage(storage&&) noexcept = default;             ///< Movable (a server takes it by value); not copyable.
   storage& operator=(storage&&) noexcept = default;  ///< Movable; not copyable.
 
   /// Whether the state is shared through Redis (a connection was given).
@@ -753,9 +753,9 @@ class storage {
 /// The servers sharing one Redis: the storage, ids unique across them, and
 /// one time line (the system clock; keep the hosts NTP-synchronised).
 struct policies : default_policies {
-  using clock = system_clock;  ///< the shared time line
+  using clock = system_clock;      ///< the shared time line
   using storage = redis::storage;  ///< lines in Redis
-  using ids = cluster_ids;  ///< ids unique across the servers
+  using ids = cluster_ids;         ///< ids unique across the servers
 };
 
 /// A server on redis::storage; the functions below are its storage's duties

@@ -130,5 +130,9 @@ inline std::error_code make_error_code(build_errc e) noexcept {
 
 }  // namespace callinfo::v1
 
+// build_errc converts to std::error_code. A std:: specialisation: left out of the
+// reference (Doxygen finds no scope for it).
+/// @cond
 template <>
 struct std::is_error_code_enum<callinfo::build_errc> : std::true_type {};
+/// @endcond
