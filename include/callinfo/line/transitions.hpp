@@ -59,7 +59,7 @@ using enum appearance_state;
 inline constexpr std::uint8_t any_state = 0x7f;
 }  // namespace detail
 
-/// OpenSIPS presence_callinfo's table (above): the library's default.
+/// OpenSIPS presence_callinfo's table (try_callinfo_publish()), the one default_dialect uses.
 inline constexpr transition_table opensips_transitions = detail::make_transitions({
     /* idle         */ detail::any_state,
     /* seized       */ detail::bit(detail::st::idle) | detail::bit(detail::st::progressing) | detail::bit(detail::st::active),

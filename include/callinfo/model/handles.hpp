@@ -19,7 +19,7 @@ using dialog_id = std::uint64_t;        ///< 0: none
 /// Milliseconds on the Clock policy's own time line (no epoch implied).
 using time_point = std::chrono::milliseconds;
 
-/// Timers the server asked for; the stack hands back the same value.
+/// What a timer guards: a subscription's or a publication's expiry.
 enum class timer_kind : std::uint8_t { subscription, publication };
 /// A timer by what it guards and that thing's id: the value an arm_timer effect carries and
 /// on_timer() takes back.

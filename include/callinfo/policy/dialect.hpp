@@ -37,7 +37,7 @@ enum class seize_scope : std::uint8_t { per_index, per_line };
 /// appearance.
 enum class notify_format : std::uint8_t { single_entry, entry_per_appearance };
 
-/// OpenSIPS presence_callinfo, as its sources and transcripts show it (file header).
+/// OpenSIPS presence_callinfo, as its sources and transcripts show it.
 struct opensips_dialect {
   static constexpr transition_table const& transitions = opensips_transitions;  ///< the transition table
   /// One seize per line: a second one on any index is 480.
@@ -58,7 +58,7 @@ struct opensips_dialect {
   static constexpr std::optional<event_reason> unsubscribe_reason = event_reason::timeout;
 };
 
-/// Kamailio sca and BroadWorks phones, as their sources and transcripts show them (file header).
+/// Kamailio sca and BroadWorks phones, as their sources and transcripts show them.
 struct broadworks_dialect {
   /// Any state may follow any other.
   static constexpr transition_table const& transitions = broadworks_transitions;

@@ -51,8 +51,8 @@ namespace callinfo::inline v1 {
 
 
 /// The presence server of the call-info, line-seize and dialog;shared packages, without I/O: each
-/// call takes a typed request and writes effects to a sink, in the order the stack carries them out
-/// (file header). Policies: a bundle such as default_policies.
+/// call takes a typed request and writes effects to a sink, in the order the stack carries them
+/// out. Policies: a bundle such as default_policies. The rules per method: docs/presence-server.md.
 template <class Policies = default_policies>
 class basic_server {
   static_assert(detail::check_policies<Policies>());

@@ -31,8 +31,8 @@ inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;  ///< The large
 /// The server that handed out `id` (and so owns the subscription).
 constexpr std::uint32_t owner_of(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id >> 52); }
 
-/// The Ids policy of servers that share one Redis: ids and entity-tags unique across every server
-/// (file header).
+/// The Ids policy of servers that share one Redis: ids and entity-tags unique across every server,
+/// each id made of the server's number, a boot number and a counter.
 class cluster_ids {
  public:
   cluster_ids() : key_(callinfo::detail::random_key()) {}

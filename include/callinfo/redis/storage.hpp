@@ -160,7 +160,7 @@ return due
 }  // namespace detail
 
 /// The Storage policy of servers that share one Redis: lines, subscriptions and publications in
-/// Redis, each call an optimistic transaction on its line (file header).
+/// Redis, each call an optimistic transaction on its line. Design and guarantees: docs/redis.md.
 class storage {
  public:
   /// Without a connection: everything in this process (see the top).
