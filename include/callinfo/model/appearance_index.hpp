@@ -10,13 +10,13 @@
 
 namespace callinfo::inline v1 {
 
-/// An appearance-index value: a number from 1, or the `*` wildcard (RFC 7463 §5.4, BroadWorks SCA).
+/// An appearance-index value: a number, or the `*` wildcard.
 class appearance_index {
  public:
   constexpr appearance_index() noexcept = default;
   /// Appearance `n`.
   constexpr explicit appearance_index(std::uint32_t n) noexcept : value_(n) {}
-  /// The `*` wildcard: every appearance of the line.
+  /// The `*` wildcard (one NOTIFY entry for every idle appearance, as OpenSIPS and Kamailio write it).
   static constexpr appearance_index wildcard() noexcept {
     appearance_index i;
     i.wildcard_ = true;

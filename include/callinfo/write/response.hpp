@@ -121,7 +121,7 @@ build_result write_response_block(response const& r, bool status_line, Sink& out
 
 }  // namespace detail
 
-/// The status line of `r` ("SIP/2.0 200 OK"), without CRLF.
+/// The status line of `r`, CRLF included: `SIP/2.0 200 OK\r\n`.
 template <sink Sink>
 build_result write_status_line(response const& r, Sink& out) {
   if (build_errc const e = detail::check_status_line(r); e != build_errc::ok) return e;
