@@ -1,19 +1,22 @@
 // callinfo-inspect — parse SIP header lines and print one JSON object per line.
 //
-//   callinfo-inspect [--caret] [LINE...]
+//   callinfo-inspect [--caret] [--limit NAME=VALUE]... [LINE|-]...
 //
-// Each LINE (or each line of stdin when no LINE is given) is `Header-Name: value`.
-// Blank lines and lines starting with '#' are skipped. The output format is
-// described in FORMAT.md next to this file. The exit status is 0 when every
-// line parsed, 1 when at least one did not (all lines are still processed),
-// 2 on a usage error.
+// Each LINE (or each line of stdin for `-`, or when no LINE is given) is
+// `Header-Name: value`. Blank lines and lines starting with '#' are skipped.
+// The output format is described in FORMAT.md next to this file. The exit
+// status is 0 when every line parsed, 1 when at least one did not (all lines
+// are still processed), 2 on a usage error.
 //
 // The JSON writer is deliberately tiny and local to this example: the library
 // itself only parses and prints SIP.
+#include "../common/cli.hpp"
 #include "../common/json_writer.hpp"
+#include "examples_version.hpp"
 
 #include <callinfo/callinfo.hpp>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <iostream>
@@ -21,7 +24,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace {
 
@@ -124,43 +126,38 @@ void write_allow_events(json_writer& j, callinfo::allow_events_view const& a) {
   j.end_array();
 }
 
-// Parses `value`; on success writes "ok":true and the header's fields.
 template <class View>
+using parse_fn = callinfo::result<View> (*)(std::string_view, callinfo::parse_limits const&) noexcept;
+template <class View>
+using write_fn = void (*)(json_writer&, View const&);
+
+// Parses `value` with Parse; on success writes "ok":true and the header's
+// fields with Write.
+template <class View, parse_fn<View> Parse, write_fn<View> Write>
 std::optional<callinfo::parse_error> inspect(json_writer& j, std::string_view value,
-                                             callinfo::result<View> (*parse)(std::string_view,
-                                                                             callinfo::parse_limits const&) noexcept,
-                                             void (*write)(json_writer&, View const&)) {
-  callinfo::result<View> const r = parse(value, callinfo::parse_limits{});
+                                             callinfo::parse_limits const& limits) {
+  callinfo::result<View> const r = Parse(value, limits);
   if (!r) return r.error();
   j.key("ok").boolean(true);
-  write(j, *r);
+  Write(j, *r);
   return std::nullopt;
 }
 
 struct header_kind {
   std::string_view name;     // canonical, as printed in "header"
   std::string_view compact;  // RFC 3261 §7.3.3 compact form, or empty
-  std::optional<callinfo::parse_error> (*inspect)(json_writer&, std::string_view);
+  std::optional<callinfo::parse_error> (*inspect)(json_writer&, std::string_view, callinfo::parse_limits const&);
 };
 
 constexpr header_kind header_kinds[] = {
-    {"Call-Info", "",
-     [](json_writer& j, std::string_view v) { return inspect(j, v, &callinfo::parse_call_info, &write_call_info); }},
-    {"Event", "o", [](json_writer& j, std::string_view v) { return inspect(j, v, &callinfo::parse_event, &write_event); }},
+    {"Call-Info", "", &inspect<callinfo::call_info_view, &callinfo::parse_call_info, &write_call_info>},
+    {"Event", "o", &inspect<callinfo::event_view, &callinfo::parse_event, &write_event>},
     {"Subscription-State", "",
-     [](json_writer& j, std::string_view v) {
-       return inspect(j, v, &callinfo::parse_subscription_state, &write_subscription_state);
-     }},
-    {"Expires", "",
-     [](json_writer& j, std::string_view v) { return inspect(j, v, &callinfo::parse_expires, &write_expires); }},
-    {"SIP-ETag", "",
-     [](json_writer& j, std::string_view v) { return inspect(j, v, &callinfo::parse_sip_etag, &write_etag); }},
-    {"SIP-If-Match", "",
-     [](json_writer& j, std::string_view v) { return inspect(j, v, &callinfo::parse_sip_if_match, &write_etag); }},
-    {"Allow-Events", "u",
-     [](json_writer& j, std::string_view v) {
-       return inspect(j, v, &callinfo::parse_allow_events, &write_allow_events);
-     }},
+     &inspect<callinfo::subscription_state_view, &callinfo::parse_subscription_state, &write_subscription_state>},
+    {"Expires", "", &inspect<callinfo::expires_view, &callinfo::parse_expires, &write_expires>},
+    {"SIP-ETag", "", &inspect<callinfo::entity_tag_view, &callinfo::parse_sip_etag, &write_etag>},
+    {"SIP-If-Match", "", &inspect<callinfo::entity_tag_view, &callinfo::parse_sip_if_match, &write_etag>},
+    {"Allow-Events", "u", &inspect<callinfo::allow_events_view, &callinfo::parse_allow_events, &write_allow_events>},
 };
 
 // ---------------------------------------------------------------------------
@@ -214,22 +211,39 @@ void append_escaped(std::string& out, std::string_view s) {
 
 struct options {
   bool caret = false;
+  callinfo::parse_limits limits;
 };
 
-// Writes the JSON object (or the caret diagnostic) for one line to `out`;
-// returns false when the line is bad.
+// Ends the object of a bad line: "message" (the sentence saying what was
+// expected, the last line of the caret diagnostic) and, with --caret, "caret" (the human diagnostic: the value with
+// a caret under the fault, as callinfo::render() prints it, without the
+// final newline).
+void end_bad_line(json_writer& j, std::string_view message, options const& opt, std::string_view caret) {
+  j.key("message").string(message);
+  if (opt.caret) {
+    if (caret.ends_with('\n')) caret.remove_suffix(1);
+    j.key("caret").string(caret);
+  }
+  j.end_object();
+}
+
+// Writes the JSON object for one line to `out`; returns false when the line
+// is bad.
 bool inspect_line(std::string_view line, options const& opt, std::string& out) {
   json_writer j(out);
+  std::string caret;
   auto const colon = line.find(':');
   if (colon == std::string_view::npos) {
+    constexpr std::string_view message = "expected a line `Header-Name: value`";
     if (opt.caret) {
-      out += "error: missing_colon\n  ";
-      append_escaped(out, line);
-      out += "\nexpected a line `Header-Name: value`\n";
-      return false;
+      caret = "error: missing_colon\n  ";
+      append_escaped(caret, line);
+      caret += '\n';
+      caret += message;
     }
     j.begin_object().key("header").null().key("ok").boolean(false).key("error").string("missing_colon");
-    j.key("line").string(line).end_object();
+    j.key("line").string(line);
+    end_bad_line(j, message, opt, caret);
     out += '\n';
     return false;
   }
@@ -239,82 +253,112 @@ bool inspect_line(std::string_view line, options const& opt, std::string& out) {
   std::string_view const value = trim_left(line.substr(colon + 1));
   header_kind const* const h = find_header(name);
   if (h == nullptr) {
+    std::string const message = "expected one of " + std::string(supported_headers);
     if (opt.caret) {
-      append_escaped(out, name);
-      out += ": error: unknown_header\nexpected one of ";
-      out += supported_headers;
-      out += '\n';
-      return false;
+      append_escaped(caret, name);
+      caret += ": error: unknown_header\n";
+      caret += message;
     }
     j.begin_object().key("header").string(name).key("ok").boolean(false).key("error").string("unknown_header");
-    j.end_object();
+    end_bad_line(j, message, opt, caret);
     out += '\n';
     return false;
   }
 
   std::size_t const start = out.size();
   j.begin_object().key("header").string(h->name);
-  std::optional<callinfo::parse_error> const error = h->inspect(j, value);
+  std::optional<callinfo::parse_error> const error = h->inspect(j, value, opt.limits);
   if (!error) {
     j.end_object();
     out += '\n';
     return true;
   }
   out.resize(start);  // drop the half-written object
-  if (opt.caret) {
-    out += h->name;
-    out += ": ";
-    out += callinfo::render(*error, value);
-    return false;
-  }
+  if (opt.caret) caret = std::string(h->name) + ": " + callinfo::render(*error, value);
   json_writer e(out);
   e.begin_object().key("header").string(h->name).key("ok").boolean(false);
-  e.key("error").string(callinfo::name(error->code)).key("offset").number(error->offset).end_object();
+  e.key("error").string(callinfo::name(error->code)).key("offset").number(error->offset);
+  end_bad_line(e, "expected " + std::string(callinfo::expectation(error->code)), opt, caret);
   out += '\n';
   return false;
 }
 
-constexpr std::string_view usage =
-    "usage: callinfo-inspect [--caret] [LINE...]\n"
-    "\n"
-    "Parses SIP header lines `Header-Name: value` and prints one JSON object\n"
-    "per line. With no LINE arguments, reads lines from stdin; blank lines and\n"
-    "lines starting with '#' are skipped.\n"
-    "\n"
-    "Headers (names case-insensitive, compact forms in parentheses):\n"
-    "  Call-Info, Event (o), Subscription-State, Expires, SIP-ETag, SIP-If-Match,\n"
-    "  Allow-Events (u)\n"
-    "\n"
-    "  --caret   print a caret diagnostic instead of JSON for a line that does\n"
-    "            not parse\n"
-    "  --help    print this text\n"
-    "  --        treat every following argument as a line\n"
-    "\n"
-    "Exit status: 0 when every line parsed, 1 when any did not, 2 on a usage\n"
-    "error.\n";
+// --limit NAME=VALUE: one field of callinfo::parse_limits. Returns the usage
+// error, or std::nullopt.
+std::optional<std::string> set_limit(callinfo::parse_limits& limits, std::string_view assignment) {
+  struct field {
+    std::string_view name;
+    std::uint32_t callinfo::parse_limits::*member;
+  };
+  constexpr field fields[] = {
+      {"max_value_length", &callinfo::parse_limits::max_value_length},
+      {"max_entries", &callinfo::parse_limits::max_entries},
+      {"max_params", &callinfo::parse_limits::max_params},
+  };
+  auto const eq = assignment.find('=');
+  if (eq == std::string_view::npos)
+    return "--limit takes NAME=VALUE, not '" + std::string(assignment) + "'";
+  std::string_view const name = assignment.substr(0, eq);
+  std::string_view const value = assignment.substr(eq + 1);
+  for (field const& f : fields) {
+    if (f.name != name) continue;
+    std::uint32_t n = 0;
+    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc{} || end != value.data() + value.size())
+      return "limit " + std::string(name) + " must be a number from 0 to 4294967295, not '" + std::string(value) + "'";
+    limits.*f.member = n;
+    return std::nullopt;
+  }
+  return "unknown limit '" + std::string(name) + "' (known: max_value_length, max_entries, max_params)";
+}
+
+std::string help_text() {
+  callinfo::parse_limits const d;
+  return "Usage: callinfo-inspect [OPTION]... [LINE]...\n"
+         "Parse SIP header lines `Header-Name: value` and print one JSON object per\n"
+         "line.\n"
+         "\n"
+         "Each LINE argument is one line; a LINE of - reads the lines of standard\n"
+         "input, as does giving no LINE at all. Blank lines and lines starting with\n"
+         "'#' are skipped.\n"
+         "\n"
+         "Headers (names case-insensitive, compact forms in parentheses):\n"
+         "  Call-Info, Event (o), Subscription-State, Expires, SIP-ETag, SIP-If-Match,\n"
+         "  Allow-Events (u)\n"
+         "\n"
+         "Options:\n"
+         "      --caret              add to the object of a bad line a \"caret\" field:\n"
+         "                           the human diagnostic, with a caret under the fault\n"
+         "      --limit NAME=VALUE   set a parse limit (repeatable): max_value_length\n"
+         "                           (default " + std::to_string(d.max_value_length) + "), max_entries (default " +
+         std::to_string(d.max_entries) + "),\n"
+         "                           max_params (default " + std::to_string(d.max_params) + ")\n"
+         "  -h, --help               display this help and exit\n"
+         "      --version            output version information and exit\n"
+         "      --                   treat every following argument as a LINE\n"
+         "\n"
+         "Exit status:\n"
+         "  0  every line parsed\n"
+         "  1  at least one line did not (all lines are still processed)\n"
+         "  2  usage error\n";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace callinfo_examples;
+  static std::string const help = help_text();
+  program_info const program{"callinfo-inspect", CALLINFO_EXAMPLES_VERSION, help};
+  constexpr option_spec specs[] = {help_option, version_option, {"caret"}, {"limit", 0, true}};
+  command_line cl;
+  if (auto const status = run_standard_options(program, argc, argv, specs, cl)) return *status;
+
   options opt;
-  std::vector<std::string_view> lines;
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view const a = argv[i];
-    if (!options_done && a.starts_with("--")) {
-      if (a == "--") {
-        options_done = true;
-      } else if (a == "--caret") {
-        opt.caret = true;
-      } else if (a == "--help") {
-        std::cout << usage;
-        return 0;
-      } else {
-        std::cerr << "callinfo-inspect: unknown option '" << a << "'\n" << usage;
-        return 2;
-      }
-    } else {
-      lines.push_back(a);
+  for (parsed_option const& o : cl.options) {
+    if (o.name == "caret") {
+      opt.caret = true;
+    } else if (o.name == "limit") {
+      if (auto const error = set_limit(opt.limits, o.value)) return usage_error(program, *error);
     }
   }
 
@@ -327,15 +371,20 @@ int main(int argc, char** argv) {
     all_ok = inspect_line(content, opt, out) && all_ok;
     std::cout << out;
   };
-
-  if (!lines.empty()) {
-    for (std::string_view line : lines) handle(line);
-  } else {
+  auto const handle_stdin = [&] {
     std::string line;
     while (std::getline(std::cin, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF files
       handle(line);
     }
+  };
+
+  if (cl.operands.empty()) handle_stdin();
+  for (std::string_view operand : cl.operands) {
+    if (operand == "-")
+      handle_stdin();
+    else
+      handle(operand);
   }
   std::cout.flush();
   return all_ok ? 0 : 1;

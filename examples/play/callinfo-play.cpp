@@ -1,7 +1,7 @@
 // callinfo-play — run a call-flow scenario against the presence server and
 // print every effect it produces.
 //
-//   callinfo-play [--sip] SCENARIO
+//   callinfo-play [--sip] SCENARIO       (options: callinfo-play --help)
 //
 // SCENARIO is a text file of steps (SUBSCRIBEs, PUBLISHes, dialog events,
 // management calls, clock moves; `-` reads stdin). Each step is handed to a
@@ -16,12 +16,15 @@
 // The program's parts: scenario.hpp/.cpp read the steps, player.hpp runs
 // them, player_output.hpp prints the effects, run.hpp/.cpp instantiate the
 // player for each dialect.
+#include "../common/cli.hpp"
+#include "examples_version.hpp"
 #include "run.hpp"
 #include "scenario.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,59 +32,54 @@ using namespace callinfo_play;
 
 namespace {
 
-constexpr std::string_view usage =
-    "usage: callinfo-play [--sip] SCENARIO\n"
+constexpr std::string_view help =
+    "Usage: callinfo-play [OPTION]... SCENARIO\n"
+    "Run a call-flow scenario against a callinfo presence server and print every\n"
+    "effect it produces.\n"
     "\n"
-    "Runs the steps of SCENARIO (a file, or - for stdin) against a callinfo\n"
-    "presence server with a manual clock and prints every effect it produces:\n"
-    "one JSON object per line, or with --sip the responses and NOTIFYs as SIP\n"
-    "text and everything else as ';;' comment lines. The scenario format is in\n"
-    "examples/play/FORMAT.md.\n"
+    "The steps of SCENARIO (a file, or - for standard input) are handed to a\n"
+    "callinfo presence server with a manual clock; every effect it produces is\n"
+    "printed as one JSON object per line, or with --sip the responses and\n"
+    "NOTIFYs as SIP text and everything else as ';;' comment lines. The scenario\n"
+    "format is in examples/play/FORMAT.md.\n"
     "\n"
-    "Exit status: 0 when the scenario ran, 2 on a usage error or a bad scenario.\n";
+    "Options:\n"
+    "      --sip       print SIP messages instead of JSON\n"
+    "  -h, --help      display this help and exit\n"
+    "      --version   output version information and exit\n"
+    "      --          treat the following argument as SCENARIO, even if it\n"
+    "                  starts with '-'\n"
+    "\n"
+    "Exit status:\n"
+    "  0  the scenario ran to its end\n"
+    "  2  usage error, or a malformed scenario (reported as FILE:LINE: message)\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace callinfo_examples;
+  program_info const program{"callinfo-play", CALLINFO_EXAMPLES_VERSION, help};
+  constexpr option_spec specs[] = {help_option, version_option, {"sip"}};
+  command_line cl;
+  if (auto const status = run_standard_options(program, argc, argv, specs, cl)) return *status;
   bool sip = false;
-  std::optional<std::string> file;
-  bool options_done = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view const a = argv[i];
-    if (!options_done && a.size() > 1 && a.starts_with("-")) {
-      if (a == "--") {
-        options_done = true;
-      } else if (a == "--sip") {
-        sip = true;
-      } else if (a == "--help") {
-        std::cout << usage;
-        return 0;
-      } else {
-        std::cerr << "callinfo-play: unknown option '" << a << "'\n" << usage;
-        return 2;
-      }
-    } else if (file) {
-      std::cerr << "callinfo-play: more than one scenario given\n" << usage;
-      return 2;
-    } else {
-      file = std::string(a);
-    }
-  }
-  if (!file) {
-    std::cerr << "callinfo-play: no scenario given\n" << usage;
-    return 2;
-  }
+  for (parsed_option const& o : cl.options)
+    if (o.name == "sip") sip = true;
+  if (cl.operands.empty()) return usage_error(program, "no scenario given");
+  if (cl.operands.size() > 1)
+    return usage_error(program, "more than one scenario given ('" + std::string(cl.operands[1]) + "')");
+  std::string const file(cl.operands.front());
 
   std::ifstream f;
-  std::string const shown = *file == "-" ? "<stdin>" : *file;
-  if (*file != "-") {
-    f.open(*file, std::ios::binary);
+  std::string const shown = file == "-" ? "<stdin>" : file;
+  if (file != "-") {
+    f.open(file, std::ios::binary);
     if (!f) {
-      std::cerr << "callinfo-play: cannot open '" << *file << "'\n";
+      std::cerr << "callinfo-play: cannot open '" << file << "': " << std::strerror(errno) << '\n';
       return 2;
     }
   }
-  std::istream& in = *file == "-" ? std::cin : f;
+  std::istream& in = file == "-" ? std::cin : f;
   try {
     scenario const s = parse_scenario(shown, in);
     switch (s.dialect) {

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Scenario test: play a scenario with callinfo-play and diff its output.
 
-usage: run_scenario.py PLAY SCENARIO EXPECTED [--status N] [--stderr] [-- PLAY-ARGS...]
+usage: run_scenario.py PLAY SCENARIO EXPECTED [--status N] [--stderr] [--stdin] [-- PLAY-ARGS...]
 
 PLAY      the callinfo-play executable
 SCENARIO  the NAME.scn file
 EXPECTED  the exact expected output (stdout; with --stderr, stdout then stderr)
 --status  the expected exit status (default 0)
+--stdin   feed SCENARIO to stdin and run PLAY with PLAY-ARGS alone (which
+          name `-` to read it); otherwise stdin is empty and SCENARIO's name
+          is the last argument
 
 With CALLINFO_UPDATE_GOLDEN=1 in the environment, EXPECTED is rewritten with
 the actual output instead (the exit status is still checked). Review the
@@ -33,15 +36,20 @@ def main(argv):
     with_stderr = "--stderr" in args
     if with_stderr:
         args.remove("--stderr")
+    scenario_on_stdin = "--stdin" in args
+    if scenario_on_stdin:
+        args.remove("--stdin")
     if len(args) != 3:
         print(__doc__, file=sys.stderr)
         return 2
     play, scenario, expected_path = args
     # Run from the scenario's directory so that error messages name the file
     # the same way wherever the build directory is.
-    run = subprocess.run([os.path.abspath(play)] + play_args + [os.path.basename(scenario)],
-                         cwd=os.path.dirname(os.path.abspath(scenario)),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    name = [] if scenario_on_stdin else [os.path.basename(scenario)]
+    with open(scenario, "rb") if scenario_on_stdin else open(os.devnull, "rb") as stdin:
+        run = subprocess.run([os.path.abspath(play)] + play_args + name,
+                             cwd=os.path.dirname(os.path.abspath(scenario)), stdin=stdin,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     actual = run.stdout + (run.stderr if with_stderr else b"")
 
     failed = False

@@ -23,10 +23,12 @@
 #   meson-pkgconfig   the same meson project finding the staged callinfo.pc
 #                     (--wrap-mode=nofallback)
 #   vcpkg-layout      a release build configured with the options the vcpkg
-#                     port passes, installed into a package directory, its
-#                     CMake package moved the way vcpkg_cmake_config_fixup
-#                     moves it; then the cmake and pkgconfig consumers
-#                     against that directory
+#                     port passes (read from the portfile by
+#                     vcpkg_port_options.cmake, which also checks its
+#                     features and its boost_root), installed into a package
+#                     directory, its CMake package moved the way
+#                     vcpkg_cmake_config_fixup moves it; then the cmake and
+#                     pkgconfig consumers against that directory
 #
 # Each consumer prints the NOTIFY it built and exits non-zero on a mismatch;
 # this script exits non-zero when any step fails.
@@ -99,7 +101,9 @@ stage_install() {
   echo "$1$prefix"
 }
 
-# expect_files PREFIX: what an install must contain, and nothing in bin/ or lib/.
+# expect_files PREFIX: what an install must contain; no lib/ (header-only),
+# and in bin/ only the tools (callinfo-inspect, callinfo-play: installed with
+# the examples).
 expect_files() {
   local p=$1 f n
   for f in include/callinfo/callinfo.hpp include/callinfo/version.hpp include/callinfo/src.hpp \
@@ -110,7 +114,12 @@ expect_files() {
   n=$(cd "$source_root/include" && find callinfo -type f | wc -l)
   [ "$(cd "$p/include" && find callinfo -type f | wc -l)" -eq "$n" ] ||
     { echo "the install has not the $n files of include/callinfo" >&2; return 1; }
-  if [ -e "$p/bin" ] || [ -e "$p/lib" ]; then echo "a header-only install has bin/ or lib/" >&2; return 1; fi
+  if [ -e "$p/lib" ]; then echo "a header-only install has lib/" >&2; return 1; fi
+  if [ -e "$p/bin" ] && [ -n "$(find "$p/bin" -mindepth 1 ! -name callinfo-inspect ! -name callinfo-play)" ]; then
+    echo "the install's bin/ has more than the tools:" >&2
+    ls "$p/bin" >&2
+    return 1
+  fi
 }
 
 run_cmake() {  # CXX PREFIX DIR
@@ -168,20 +177,65 @@ run_meson() {  # CXX MODE(subproject|pkgconfig) DIR [PREFIX SYSROOT]
   "$3/meson/build/consumer"
 }
 
+# port_options OUT INSTALLED_DIR PACKAGES_DIR [FEATURES]: the Meson options
+# and properties packaging/vcpkg/ports/callinfo/portfile.cmake passes
+# (vcpkg_port_options.cmake runs it with the vcpkg helpers stubbed).
+port_options() {
+  "$CMAKE" -DSOURCE_ROOT="$source_root" -DOUT="$1" -DINSTALLED_DIR="$2" -DPACKAGES_DIR="$3" \
+    -DFEATURES="${4:-}" -P "$here/vcpkg_port_options.cmake" >/dev/null
+}
+
+# check_port_logic DIR: the port's choices that a Debian build cannot show.
+# Without features the optional components are disabled, each feature
+# enables its own; boost_root is set exactly when the installed tree has
+# Boost.
+check_port_logic() {
+  local d=$1 f
+  mkdir -p "$d/bare" "$d/with-boost/include/boost" "$d/packages"
+  touch "$d/with-boost/include/boost/version.hpp"
+  port_options "$d/none" "$d/bare" "$d/packages"
+  port_options "$d/redis" "$d/bare" "$d/packages" redis
+  port_options "$d/all" "$d/with-boost" "$d/packages" "redis;dialog-info"
+  for f in "none:-Dredis=disabled" "none:-Ddialog_info=disabled" "redis:-Dredis=enabled" \
+    "redis:-Ddialog_info=disabled" "all:-Dredis=enabled" "all:-Ddialog_info=enabled" \
+    "all:property: boost_root = '$d/with-boost'"; do
+    grep -qxF -- "${f#*:}" "$d/${f%%:*}" ||
+      { echo "the vcpkg port does not pass '${f#*:}' (${f%%:*}):" >&2; cat "$d/${f%%:*}" >&2; return 1; }
+  done
+  ! grep -q '^property: boost_root' "$d/none" ||
+    { echo "the vcpkg port sets boost_root for an installed tree without Boost" >&2; return 1; }
+}
+
 # The install a vcpkg port makes (vcpkg_configure_meson's options with the
 # port's own, vcpkg_install_meson), then what vcpkg_cmake_config_fixup does
 # to a meson-generated CMake package: share/cmake/callinfo -> share/callinfo
-# and PACKAGE_PREFIX_DIR two levels up.
+# and PACKAGE_PREFIX_DIR two levels up. The installed tree stands for one
+# without Boost (Boost is Debian's, on the default path), so the port sets
+# no boost_root; its properties would go into a native file, as
+# vcpkg_configure_meson writes them into its own.
 run_vcpkg_layout() {  # CXX DIR
-  local pkg=$2/packages/callinfo
+  local pkg=$2/packages/callinfo options=() properties=() line native=()
   step "vcpkg-style package directory ($1)"
   rm -rf "$2"
-  mkdir -p "$2"
+  mkdir -p "$2/installed" "$pkg"
+  check_port_logic "$2/port-logic"
+  port_options "$2/port-options" "$2/installed" "$pkg"
+  while IFS= read -r line; do
+    case $line in
+      "property: "*) properties+=("${line#property: }") ;;
+      *) options+=("$line") ;;
+    esac
+  done <"$2/port-options"
+  echo "port options: ${options[*]}"
+  if [ ${#properties[@]} -gt 0 ]; then
+    { echo '[properties]'; printf '%s\n' "${properties[@]}"; } >"$2/port-native.ini"
+    native=(--native-file "$2/port-native.ini")
+  fi
   (
     cd "$2"
     CXX=$1 "$MESON" setup "$2/build" "$source_root" --prefix "$pkg" --libdir lib --buildtype release \
       -Doptimization=plain -Ddebug=false --pkgconfig.relocatable --wrap-mode nodownload \
-      -Dtests=false -Dexamples=false -Dbench=false -Dfuzz=false -Dcmake_package=enabled >"$2/configure.log" ||
+      "${native[@]}" "${options[@]}" >"$2/configure.log" ||
       { cat "$2/configure.log"; exit 1; }
     "$MESON" install -C "$2/build" --no-rebuild --quiet
   )

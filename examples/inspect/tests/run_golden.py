@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 """Golden test of callinfo-inspect: run it, compare stdout and the exit status.
 
-usage: run_golden.py CLI EXPECT STATUS [--stdin FILE] [-- CLI-ARGS...]
+usage: run_golden.py CLI EXPECT STATUS [--stdin FILE] [--stderr] [--json] [-- CLI-ARGS...]
 
-CLI      the callinfo-inspect executable
-EXPECT   file holding the exact expected stdout (bytes)
-STATUS   the expected exit status
---stdin  file fed to stdin (otherwise stdin is empty)
+CLI       the callinfo-inspect executable
+EXPECT    file holding the exact expected stdout (bytes); with --stderr,
+          stdout then stderr
+STATUS    the expected exit status
+--stdin   file fed to stdin (otherwise stdin is empty)
+--stderr  stderr is part of the expected output (otherwise it is shown, not
+          compared)
+--json    every line of stdout must be a JSON object: nothing else (no
+          plain-text diagnostic) may be mixed into the output
 
 With CALLINFO_UPDATE_GOLDEN=1 in the environment, EXPECT is rewritten with
 the actual output instead (the exit status is still checked).
 """
 
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +35,12 @@ def main(argv):
         at = args.index("--stdin")
         stdin_path = args[at + 1]
         del args[at:at + 2]
+    with_stderr = "--stderr" in args
+    if with_stderr:
+        args.remove("--stderr")
+    json_lines = "--json" in args
+    if json_lines:
+        args.remove("--json")
     if len(args) != 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -42,26 +54,40 @@ def main(argv):
         if stdin_path:
             stdin.close()
 
+    actual = run.stdout + (run.stderr if with_stderr else b"")
+
     failed = False
     if run.returncode != status:
         print(f"exit status {run.returncode}, expected {status}")
         failed = True
-    if run.stderr:
+    if run.stderr and not with_stderr:
         print("stderr:\n" + run.stderr.decode("utf-8", "backslashreplace"))
+    if json_lines:
+        for number, line in enumerate(run.stdout.split(b"\n")[:-1], 1):
+            try:
+                ok = isinstance(json.loads(line), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                print(f"stdout line {number} is not a JSON object: {line.decode('utf-8', 'backslashreplace')}")
+                failed = True
+        if run.stdout and not run.stdout.endswith(b"\n"):
+            print("stdout does not end with a newline")
+            failed = True
 
     if os.environ.get("CALLINFO_UPDATE_GOLDEN") == "1":
         with open(expect_path, "wb") as f:
-            f.write(run.stdout)
+            f.write(actual)
         print(f"updated {expect_path}")
         return 1 if failed else 0
 
     with open(expect_path, "rb") as f:
         expected = f.read()
-    if run.stdout != expected:
+    if actual != expected:
         failed = True
         print(f"stdout differs from {expect_path}:")
         decode = lambda b: b.decode("utf-8", "backslashreplace").splitlines(keepends=True)
-        sys.stdout.writelines(difflib.unified_diff(decode(expected), decode(run.stdout),
+        sys.stdout.writelines(difflib.unified_diff(decode(expected), decode(actual),
                                                    "expected", "actual"))
     return 1 if failed else 0
 
