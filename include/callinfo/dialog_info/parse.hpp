@@ -89,7 +89,7 @@ constexpr std::string_view name(dialog_info_errc e) noexcept {
 /// What parse_dialog_info() returns: ok, or the fault and its byte offset into the body.
 struct dialog_info_error {
   dialog_info_errc code = dialog_info_errc::ok;  ///< ok, or why the body was refused
-  std::uint32_t offset = 0;  ///< byte offset into the body
+  std::uint32_t offset = 0;                      ///< byte offset into the body
   /// Whether the body was read.
   constexpr bool ok() const noexcept { return code == dialog_info_errc::ok; }
   /// Whether the body was read.

@@ -71,7 +71,7 @@ constexpr std::string_view to_string(dialog_info_state s) noexcept {
 
 /// What write_dialog_info() writes besides the line.
 struct dialog_info_options {
-  std::uint32_t version = 0;  ///< RFC 4235 §4.1: per subscription, +1 for each NOTIFY
+  std::uint32_t version = 0;                          ///< RFC 4235 §4.1: per subscription, +1 for each NOTIFY
   dialog_info_state state = dialog_info_state::full;  ///< the document's state attribute
 };
 
@@ -79,8 +79,8 @@ struct dialog_info_options {
 /// form, without the quotes) and URI, or the whole text as the URI.
 struct remote_identity {
   std::string_view display;  ///< empty: no display attribute
-  std::string_view uri;  ///< the URI of `<identity>`
-  bool quoted = false;  ///< display was a quoted-string: its quoted-pairs are resolved when written
+  std::string_view uri;      ///< the URI of `<identity>`
+  bool quoted = false;       ///< display was a quoted-string: its quoted-pairs are resolved when written
 };
 
 namespace detail {

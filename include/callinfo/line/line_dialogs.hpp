@@ -40,7 +40,7 @@ struct dialog_ref {
 /// A dialog known to hold an appearance of a line (RFC 7463 agent): which appearance, its state and
 /// its SIP identifiers.
 struct line_dialog {
-  appearance_driver owner{};  ///< the publication or the dialog event that named it
+  appearance_driver owner{};                        ///< the publication or the dialog event that named it
   std::uint32_t index = 0;                          ///< the appearance it holds
   appearance_state state = appearance_state::idle;  ///< as its owner last stated it
   std::string id;                                   ///< RFC 4235 dialog id; may be empty

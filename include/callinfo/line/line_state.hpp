@@ -39,7 +39,7 @@ constexpr std::string_view to_string(driver_kind k) noexcept {
 /// The driver of an appearance, kind and id: only it may idle the appearance again.
 struct appearance_driver {
   driver_kind kind = driver_kind::none;  ///< which kind of driver
-  std::uint64_t id = 0;  ///< subscription_id, publication_id or dialog_id
+  std::uint64_t id = 0;                  ///< subscription_id, publication_id or dialog_id
   /// Field-wise equality.
   friend constexpr bool operator==(appearance_driver, appearance_driver) noexcept = default;
 };
@@ -57,10 +57,10 @@ struct appearance {
 /// What set_state() did, and the state before it. `remote_changed`: the
 /// appearance took a different remote party (with or without a new state).
 struct state_change {
-  transition result = transition::refused;  ///< applied, unchanged or refused
+  transition result = transition::refused;         ///< applied, unchanged or refused
   appearance_state from = appearance_state::idle;  ///< the state before the request
-  appearance_state to = appearance_state::idle;  ///< the state after it (`from` when refused)
-  bool remote_changed = false;                   ///< the appearance took a different remote party
+  appearance_state to = appearance_state::idle;    ///< the state after it (`from` when refused)
+  bool remote_changed = false;                     ///< the appearance took a different remote party
 };
 
 /// One line's appearances: the busy ones, sorted by index; an appearance not stored is idle.

@@ -24,8 +24,8 @@ enum class timer_kind : std::uint8_t { subscription, publication };
 /// A timer by what it guards and that thing's id: the value an arm_timer effect carries and
 /// on_timer() takes back.
 struct timer_id {
-  timer_kind kind = timer_kind::subscription;  ///< whose deadline the timer guards
-  std::uint64_t id = 0;  ///< the subscription_id or publication_id
+  timer_kind kind = timer_kind::subscription;                               ///< whose deadline the timer guards
+  std::uint64_t id = 0;                                                     ///< the subscription_id or publication_id
   friend constexpr bool operator==(timer_id, timer_id) noexcept = default;  ///< Same kind and same id.
 };
 

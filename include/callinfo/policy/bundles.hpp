@@ -29,12 +29,12 @@ namespace callinfo::inline v1 {
 /// The policies of a production server: real time, in-memory storage, the default dialect and
 /// unguessable entity-tags. Derive from it to replace one.
 struct default_policies {
-  using clock = steady_clock;   ///< std::chrono::steady_clock
-  using storage = map_storage;  ///< in-memory hash maps
-  using limits = default_limits;  ///< safe defaults
+  using clock = steady_clock;       ///< std::chrono::steady_clock
+  using storage = map_storage;      ///< in-memory hash maps
+  using limits = default_limits;    ///< safe defaults
   using dialect = default_dialect;  ///< OpenSIPS' table, per-index seizes
-  using authorizer = allow_all;  ///< everything allowed: the stack authorizes
-  using ids = random_ids;       ///< unguessable entity-tags
+  using authorizer = allow_all;     ///< everything allowed: the stack authorizes
+  using ids = random_ids;           ///< unguessable entity-tags
 };
 
 /// The policies of tests and replays: a manual clock and counted ids, so every run is the same.

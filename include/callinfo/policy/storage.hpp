@@ -34,10 +34,10 @@ namespace callinfo::inline v1 {
 
 /// A SUBSCRIBE dialog the server keeps: who watches which line, in which package, until when.
 struct subscription {
-  subscription_id id = 0;  ///< handed out by the Ids policy; the stack maps it to its dialog
+  subscription_id id = 0;                          ///< handed out by the Ids policy; the stack maps it to its dialog
   event_package event = event_package::call_info;  ///< call-info, line-seize or dialog;shared
-  std::string line;        ///< the watched line's URI
-  std::string watcher;     ///< the watcher's identity (From)
+  std::string line;                                ///< the watched line's URI
+  std::string watcher;                             ///< the watcher's identity (From)
   /// When it expires, on the Clock policy's time line.
   time_point expires_at{0};
   std::uint32_t seized_index = 0;  ///< line-seize: the appearance it seized (0: none or released)
@@ -87,11 +87,11 @@ constexpr std::string_view to_string(storage_status s) noexcept {
 /// in (a shared storage routes other NOTIFYs to the server that holds the
 /// dialog).
 struct transaction_scope {
-  std::string_view line;          ///< the line the call is about (empty: not known)
+  std::string_view line;             ///< the line the call is about (empty: not known)
   subscription_id subscription = 0;  ///< the subscription the call names (0: none)
-  std::optional<timer_id> timer;  ///< the timer that fired
-  bool every_line = false;        ///< the call walks every line
-  bool in_dialog = false;         ///< the call answers a request inside the subscription's dialog
+  std::optional<timer_id> timer;     ///< the timer that fired
+  bool every_line = false;           ///< the call walks every line
+  bool in_dialog = false;            ///< the call answers a request inside the subscription's dialog
 
   /// A call about `line`.
   static constexpr transaction_scope of_line(std::string_view line) noexcept {

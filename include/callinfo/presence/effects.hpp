@@ -33,10 +33,10 @@ struct response {
   /// Allow-Events (RFC 6665 §8.2.2): the packages the server serves, on a 2xx
   /// to SUBSCRIBE and on a 489; 0: no header.
   event_package_set allow_events = 0;
-  std::optional<std::uint32_t> expires;  ///< Expires header of a 2xx to SUBSCRIBE / PUBLISH
+  std::optional<std::uint32_t> expires;      ///< Expires header of a 2xx to SUBSCRIBE / PUBLISH
   std::string_view reason = "OK";            ///< the reason phrase
-  subscription_id subscription = 0;     ///< SUBSCRIBE 2xx: the id for later refreshes
-  std::string_view etag;                 ///< PUBLISH 2xx: SIP-ETag (empty otherwise)
+  subscription_id subscription = 0;          ///< SUBSCRIBE 2xx: the id for later refreshes
+  std::string_view etag;                     ///< PUBLISH 2xx: SIP-ETag (empty otherwise)
   std::optional<std::uint32_t> retry_after;  ///< Retry-After (seize conflicts in the Kamailio dialect)
   std::optional<std::uint32_t> min_expires;  ///< 423 Interval Too Brief: Min-Expires
   std::string_view event_id;                 ///< SUBSCRIBE: the Event header's id param to echo (empty: none)
@@ -79,7 +79,7 @@ struct notify {
 /// is harmless: the server checks the deadline itself.
 struct arm_timer {
   timer_id timer;  ///< which timer
-  time_point at;  ///< on the Clock policy's time line
+  time_point at;   ///< on the Clock policy's time line
 };
 
 /// Cancels the timer, if armed (the subscription or publication it guarded ended).
@@ -89,11 +89,11 @@ struct cancel_timer {
 
 /// An appearance changed: for logs and for stacks that mirror state.
 struct appearance_changed {
-  std::string_view line;                         ///< the line's URI
-  std::uint32_t index = 0;                       ///< the appearance-index
+  std::string_view line;                           ///< the line's URI
+  std::uint32_t index = 0;                         ///< the appearance-index
   appearance_state from = appearance_state::idle;  ///< the state before
-  appearance_state to = appearance_state::idle;  ///< the state after
-  driver_kind cause = driver_kind::none;         ///< what moved it (seize, publication, dialog, management)
+  appearance_state to = appearance_state::idle;    ///< the state after
+  driver_kind cause = driver_kind::none;           ///< what moved it (seize, publication, dialog, management)
 };
 
 /// What the server asks of the stack: a value of one of these types, written to the call's effect

@@ -96,8 +96,8 @@ struct publish_request {
   /// with the publication, so the Authorizer can tell whether a SIP-If-Match
   /// names another publisher's publication.
   text_ref publisher;
-  text_ref source;  ///< as in subscribe_request
-  std::optional<std::uint32_t> expires;      ///< nullopt => the package default
+  text_ref source;                                 ///< as in subscribe_request
+  std::optional<std::uint32_t> expires;            ///< nullopt => the package default
   event_package event = event_package::call_info;  ///< call_info, or dialog_shared for a dialog-info body
   /// The published state, required on an initial PUBLISH: the appearances
   /// of its Call-Info (adapters/call_info.hpp) or, with Event: dialog;shared
@@ -122,13 +122,13 @@ constexpr std::string_view to_string(dialog_phase p) noexcept {
 /// A call on a shared line, seen by the stack (dialog-driven mode, what
 /// OpenSIPS' dialog callbacks and Kamailio's sca_call_info_update() see).
 struct dialog_event {
-  text_ref line;  ///< the shared line the call is on
-  dialog_id dialog = 0;   ///< the stack's name for the dialog, stable across its events
-  dialog_side side = dialog_side::caller;  ///< the line's side of the call
+  text_ref line;                             ///< the shared line the call is on
+  dialog_id dialog = 0;                      ///< the stack's name for the dialog, stable across its events
+  dialog_side side = dialog_side::caller;    ///< the line's side of the call
   dialog_phase phase = dialog_phase::early;  ///< what just happened to the call
   /// From the INVITE's Call-Info; nullopt means 1 (OpenSIPS' rule).
   std::optional<std::uint32_t> appearance_index;
-  text_ref remote;  ///< the other party (appearance-uri), may be empty
+  text_ref remote;            ///< the other party (appearance-uri), may be empty
   bool private_hold = false;  ///< hold: held-private instead of held
   /// The call's Call-ID and tags, as the shared line's side sees them (local:
   /// the tag of the line's phone), when the stack wants dialog;shared

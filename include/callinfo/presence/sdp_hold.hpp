@@ -21,9 +21,9 @@ enum class sdp_direction : unsigned char { sendrecv, sendonly, recvonly, inactiv
 
 /// What sdp_audio() reads of a body: enough to tell whether it puts the call on hold.
 struct sdp_audio_state {
-  bool has_audio = false;               ///< an m=audio line with a non-zero port
+  bool has_audio = false;                             ///< an m=audio line with a non-zero port
   sdp_direction direction = sdp_direction::sendrecv;  ///< the audio stream's, or the session's
-  bool null_address = false;            ///< c=IN IP4 0.0.0.0 for the audio stream
+  bool null_address = false;                          ///< c=IN IP4 0.0.0.0 for the audio stream
 };
 
 namespace detail {

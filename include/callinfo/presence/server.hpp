@@ -58,12 +58,12 @@ class basic_server {
   static_assert(detail::check_policies<Policies>());
 
  public:
-  using clock_type = typename Policies::clock;  ///< the Clock policy
-  using storage_type = typename Policies::storage;  ///< the Storage policy
-  using limits_type = typename Policies::limits;  ///< the Limits policy
-  using dialect = typename Policies::dialect;  ///< the Dialect policy
+  using clock_type = typename Policies::clock;            ///< the Clock policy
+  using storage_type = typename Policies::storage;        ///< the Storage policy
+  using limits_type = typename Policies::limits;          ///< the Limits policy
+  using dialect = typename Policies::dialect;             ///< the Dialect policy
   using authorizer_type = typename Policies::authorizer;  ///< the Authorizer policy
-  using ids_type = typename Policies::ids;     ///< the Ids policy
+  using ids_type = typename Policies::ids;                ///< the Ids policy
 
   basic_server() = default;
   /// A server with these limits, authorizer, clock and storage.

@@ -102,9 +102,9 @@ struct options {
   /// Every key starts with it; the braces are a Redis Cluster hash tag, so all
   /// keys land in one slot (the commit script touches several).
   std::string prefix = "{callinfo}:";
-  unsigned max_attempts = 32;              ///< transactions per call before `contention`
-  time_point claim_lease{30000};           ///< an expiry claimed by a server that dies comes due again after it
-  std::size_t expire_batch = 64;           ///< entries claimed per expire_due()
+  unsigned max_attempts = 32;     ///< transactions per call before `contention`
+  time_point claim_lease{30000};  ///< an expiry claimed by a server that dies comes due again after it
+  std::size_t expire_batch = 64;  ///< entries claimed per expire_due()
 };
 
 /// What a storage has done since it was made, for logs and metrics.

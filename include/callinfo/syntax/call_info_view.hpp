@@ -105,7 +105,7 @@ constexpr sca_param classify_sca_param(std::string_view name) noexcept {
 struct appearance_view {
   std::optional<appearance_index> index;        ///< the appearance-index, if the params give one
   std::optional<std::string_view> state_token;  ///< as written
-  std::optional<param_view> uri;                 ///< appearance-uri, value as written
+  std::optional<param_view> uri;                ///< appearance-uri, value as written
 
   /// The state when its token is one of the SCA states.
   constexpr std::optional<appearance_state> state() const noexcept {
@@ -119,10 +119,10 @@ class appearance_range {
   /// Forward iterator over the appearances; each step scans the params of the next one.
   class iterator {
    public:
-    using value_type = appearance_view;      ///< what the iterator yields
-    using difference_type = std::ptrdiff_t;  ///< the distance between two iterators
+    using value_type = appearance_view;        ///< what the iterator yields
+    using difference_type = std::ptrdiff_t;    ///< the distance between two iterators
     using reference = appearance_view const&;  ///< a reference to the current appearance
-    using pointer = appearance_view const*;  ///< a pointer to the current appearance
+    using pointer = appearance_view const*;    ///< a pointer to the current appearance
     /// A forward iterator: each appearance is re-scanned from the params.
     using iterator_category = std::forward_iterator_tag;
 

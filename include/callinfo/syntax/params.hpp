@@ -217,10 +217,10 @@ class param_range {
   /// Forward iterator over the params; each step scans the next one.
   class iterator {
    public:
-    using value_type = param_view;      ///< what the iterator yields
+    using value_type = param_view;           ///< what the iterator yields
     using difference_type = std::ptrdiff_t;  ///< the distance between two iterators
-    using reference = param_view const&;  ///< a reference to the current param
-    using pointer = param_view const*;  ///< a pointer to the current param
+    using reference = param_view const&;     ///< a reference to the current param
+    using pointer = param_view const*;       ///< a pointer to the current param
     /// A forward iterator: each param is re-scanned from the text.
     using iterator_category = std::forward_iterator_tag;
 

@@ -33,11 +33,11 @@ namespace callinfo::inline v1 {
 
 /// A parsed Subscription-State value: views into the header, the known params read out.
 struct subscription_state_view {
-  std::string_view state_token;               ///< substate-value as written
+  std::string_view state_token;                  ///< substate-value as written
   std::optional<std::string_view> reason_token;  ///< the reason param's value as written, if present
-  std::optional<std::uint32_t> expires;       ///< the expires param, if present
-  std::optional<std::uint32_t> retry_after;   ///< the retry-after param, if present
-  param_range params;                         ///< every param, the known ones included
+  std::optional<std::uint32_t> expires;          ///< the expires param, if present
+  std::optional<std::uint32_t> retry_after;      ///< the retry-after param, if present
+  param_range params;                            ///< every param, the known ones included
 
   /// The substate; extension for any other token.
   constexpr substate state() const noexcept { return to_substate(state_token); }

@@ -34,9 +34,9 @@ namespace callinfo::inline v1 {
 /// be discarded.
 enum class build_errc : std::uint8_t {
   ok = 0,
-  overflow,           ///< the sink (or a per-header writer's values buffer) ran out of room
-  bad_uri,            ///< line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
-                      ///< whitespace, '<', '>', '"', a bad scheme or a bad %-escape
+  overflow,  ///< the sink (or a per-header writer's values buffer) ran out of room
+  bad_uri,   ///< line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
+             ///< whitespace, '<', '>', '"', a bad scheme or a bad %-escape
   bad_remote,         ///< appearance-uri content with a CTL (HTAB included) or %xFE / %xFF,
                       ///< bytes a quoted-string cannot carry (RFC 3261 §25.1)
   bad_reason_phrase,  ///< Reason-Phrase with a CTL other than HTAB (RFC 3261 §25.1)
