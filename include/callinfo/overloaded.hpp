@@ -11,10 +11,12 @@
 
 namespace callinfo::inline v1 {
 
+/// One visitor from several lambdas, for std::visit over an effect.
 template <class... F>
 struct overloaded : F... {
   using F::operator()...;
 };
+/// The deduction guide: clang 14 does not deduce the lambdas' types from the braces without it.
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 

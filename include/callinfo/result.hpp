@@ -13,31 +13,41 @@
 
 namespace callinfo::inline v1 {
 
+/// What a parser returns: the parsed value (a view) or the parse_error, without exceptions or allocation.
 template <class T>
 class result {
   static_assert(std::is_trivially_destructible_v<T> || std::is_nothrow_destructible_v<T>);
 
  public:
-  using value_type = T;
+  using value_type = T;  ///< the parsed type
 
+  /// A success holding `value`.
   constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)
       : value_(std::move(value)), ok_(true) {}
+  /// A failure holding `error`.
   constexpr result(parse_error error) noexcept : error_(error), ok_(false) {}
 
+  /// Whether the parse succeeded.
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+  /// Whether the parse succeeded.
   constexpr explicit operator bool() const noexcept { return ok_; }
 
+  /// The value; only on success (asserted).
   constexpr T const& value() const& noexcept {
     assert(ok_);
     return value_;
   }
+  /// The value; only on success (asserted).
   constexpr T& value() & noexcept {
     assert(ok_);
     return value_;
   }
+  /// The value; only on success (asserted).
   constexpr T const& operator*() const& noexcept { return value(); }
+  /// The value's members; only on success (asserted).
   constexpr T const* operator->() const noexcept { return &value(); }
 
+  /// The error; only on failure (asserted).
   constexpr parse_error const& error() const noexcept {
     assert(!ok_);
     return error_;

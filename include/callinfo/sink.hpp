@@ -13,13 +13,19 @@
 
 namespace callinfo::inline v1 {
 
+/// Where builders and printers write text: anything with append(std::string_view). An overflowed()
+/// member, when present, reports a text that did not fit.
 template <class S>
 concept sink = requires(S& s, std::string_view v) { s.append(v); };
 
+/// Appends into a caller's buffer of fixed capacity; never allocates. An append that does not fit
+/// sets overflowed() and writes nothing more.
 class fixed_sink {
  public:
+  /// Writes into `data`, at most `capacity` bytes.
   constexpr fixed_sink(char* data, std::size_t capacity) noexcept : data_(data), capacity_(capacity) {}
 
+  /// Appends `v` whole, or nothing and marks the sink overflowed.
   void append(std::string_view v) noexcept {
     if (overflow_ || v.size() > capacity_ - size_) {
       overflow_ = true;
@@ -28,9 +34,13 @@ class fixed_sink {
     if (!v.empty()) std::memcpy(data_ + size_, v.data(), v.size());
     size_ += v.size();
   }
+  /// Whether an append did not fit: the text is then incomplete and must not be sent.
   constexpr bool overflowed() const noexcept { return overflow_; }
+  /// Bytes written.
   constexpr std::size_t size() const noexcept { return size_; }
+  /// The text written so far.
   constexpr std::string_view view() const noexcept { return {data_, size_}; }
+  /// Empties the buffer and clears the overflow mark.
   constexpr void clear() noexcept {
     size_ = 0;
     overflow_ = false;
@@ -43,6 +53,7 @@ class fixed_sink {
   bool overflow_ = false;
 };
 
+/// A fixed_sink with its own N-byte array (on the stack, say); not copyable, since the sink points into it.
 template <std::size_t N>
 class static_buffer : public fixed_sink {
  public:
@@ -54,11 +65,14 @@ class static_buffer : public fixed_sink {
   char storage_[N];
 };
 
-// Appends to a std::string the caller owns (allocates as the string grows).
+/// Appends to a std::string the caller owns (allocates as the string grows).
 class string_sink {
  public:
+  /// Appends to `s`, which must outlive the sink.
   explicit string_sink(std::string& s) noexcept : s_(&s) {}
+  /// Appends `v` to the string.
   void append(std::string_view v) { s_->append(v); }
+  /// Never: the string grows.
   constexpr bool overflowed() const noexcept { return false; }
 
  private:

@@ -12,6 +12,9 @@
 // side instead of breaking the one-definition rule. A release that breaks
 // the API or the layout of a type moves to v2.
 
+/// SIP call-info / line-seize (Shared Call Appearances): the parsers, the line state, the presence
+/// server and the builders. Every name is in the inline namespace `v1`.
 namespace callinfo::inline v1 {
+/// The library's version, "major.minor.patch".
 inline constexpr char const version_string[] = CALLINFO_VERSION_STRING;
 }  // namespace callinfo::v1

@@ -29,6 +29,7 @@
 
 namespace callinfo::inline v1 {
 
+/// What a line-seize SUBSCRIBE's Call-Info asks for: its first entry's appearance-index.
 constexpr seize_target seize_target_of(call_info_view const& ci) noexcept {
   seize_target t;
   if (ci.empty()) return t;
@@ -36,17 +37,17 @@ constexpr seize_target seize_target_of(call_info_view const& ci) noexcept {
   return t;
 }
 
-// Reads PUBLISH Call-Info into appearance updates. Keep one per thread and
-// reuse it: its buffers grow to the largest header seen and are then reused,
-// so reading allocates nothing in the steady state.
+/// Reads PUBLISH Call-Info into appearance updates. Keep one per thread and
+/// reuse it: its buffers grow to the largest header seen and are then reused,
+/// so reading allocates nothing in the steady state.
 class call_info_updates {
  public:
-  // On success (nullopt), updates() holds the appearances `ci` states: views
-  // into the header's buffer and into this object, valid until the next
-  // read(). On a Call-Info that states an appearance the server could not
-  // apply (an appearance without appearance-state, or with a state that is
-  // none of the SCA states), the 400 response to send (and updates() is
-  // empty).
+  /// On success (nullopt), updates() holds the appearances `ci` states: views
+  /// into the header's buffer and into this object, valid until the next
+  /// read(). On a Call-Info that states an appearance the server could not
+  /// apply (an appearance without appearance-state, or with a state that is
+  /// none of the SCA states), the 400 response to send (and updates() is
+  /// empty).
   std::optional<response> read(call_info_view const& ci) {
     updates_.clear();
     escaped_.clear();
@@ -83,6 +84,7 @@ class call_info_updates {
     return std::nullopt;
   }
 
+  /// The appearances the last successful read() found.
   std::span<appearance_update const> updates() const noexcept { return updates_; }
 
  private:

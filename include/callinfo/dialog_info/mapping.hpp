@@ -28,41 +28,46 @@
 
 namespace callinfo::inline v1 {
 
-// RFC 4235 §3.7.1 dialog states.
+/// RFC 4235 §3.7.1 dialog states.
 enum class dialog_state : std::uint8_t { trying, proceeding, early, confirmed, terminated };
-inline constexpr std::size_t dialog_state_count = 5;
+inline constexpr std::size_t dialog_state_count = 5;  ///< How many dialog states there are.
 
+/// The state as written in `<state>`.
 constexpr std::string_view to_string(dialog_state s) noexcept {
   constexpr std::string_view names[] = {"trying", "proceeding", "early", "confirmed", "terminated"};
   return names[static_cast<std::size_t>(s)];
 }
-// Dialog states compare exactly (an XML enumeration, case-sensitive).
+/// Dialog states compare exactly (an XML enumeration, case-sensitive).
 constexpr std::optional<dialog_state> to_dialog_state(std::string_view token) noexcept {
   for (std::size_t i = 0; i < dialog_state_count; ++i)
     if (token == to_string(static_cast<dialog_state>(i))) return static_cast<dialog_state>(i);
   return std::nullopt;
 }
 
-// The `direction` attribute of <dialog> (absent: none).
+/// The `direction` attribute of `<dialog>` (absent: none).
 enum class dialog_direction : std::uint8_t { none, initiator, recipient };
 
+/// The attribute's value ("" for none).
 constexpr std::string_view to_string(dialog_direction d) noexcept {
   constexpr std::string_view names[] = {"", "initiator", "recipient"};
   return names[static_cast<std::size_t>(d)];
 }
 
-// A row field that reading may ignore.
+/// A row field that reading may ignore.
 enum class match : std::uint8_t { no, yes, any };
 
+/// One row of the RFC 7463 mapping table: an appearance state and the `<dialog>` that shows it.
 struct dialog_mapping {
-  appearance_state state;
-  dialog_state dialog;
-  dialog_direction direction;  // written when not none; read: none matches every direction
-  match exclusive;             // sa:exclusive (written: yes -> true, otherwise false)
-  match held;                  // +sip.rendering=no on the local target (written only for yes)
-  bool canonical;              // the row written for `state`
+  appearance_state state;      ///< the appearance state
+  dialog_state dialog;         ///< the `<state>` of the dialog
+  dialog_direction direction;  ///< written when not none; read: none matches every direction
+  match exclusive;             ///< sa:exclusive (written: yes -> true, otherwise false)
+  match held;                  ///< +sip.rendering=no on the local target (written only for yes)
+  bool canonical;              ///< the row written for `state`
 };
 
+/// The mapping table, read top-down: writing takes a state's canonical row, reading the first row
+/// that matches.
 inline constexpr std::array<dialog_mapping, 12> dialog_mappings = {{
     // state                         dialog                     direction                     exclusive   held        canonical
     {appearance_state::idle,         dialog_state::terminated, dialog_direction::none,      match::any, match::any, true},
@@ -79,23 +84,23 @@ inline constexpr std::array<dialog_mapping, 12> dialog_mappings = {{
     {appearance_state::active,       dialog_state::confirmed,  dialog_direction::none,      match::yes, match::no,  false},
 }};
 
-// What a <dialog> says, as far as the mapping reads it.
+/// What a `<dialog>` says, as far as the mapping reads it.
 struct dialog_facts {
-  dialog_state dialog = dialog_state::terminated;
-  dialog_direction direction = dialog_direction::none;
-  bool exclusive = false;  // <sa:exclusive>true</sa:exclusive>
-  bool held = false;       // local target's +sip.rendering is "no"
-  friend constexpr bool operator==(dialog_facts, dialog_facts) noexcept = default;
+  dialog_state dialog = dialog_state::terminated;  ///< the `<state>` element
+  dialog_direction direction = dialog_direction::none;  ///< the direction attribute
+  bool exclusive = false;  ///< `<sa:exclusive>true</sa:exclusive>`
+  bool held = false;       ///< local target's +sip.rendering is "no"
+  friend constexpr bool operator==(dialog_facts, dialog_facts) noexcept = default;  ///< Field-wise equality.
 };
 
-// The row written for `s` (nullptr for a value outside the enumeration).
+/// The row written for `s` (nullptr for a value outside the enumeration).
 constexpr dialog_mapping const* canonical_mapping(appearance_state s) noexcept {
   for (dialog_mapping const& m : dialog_mappings)
     if (m.canonical && m.state == s) return &m;
   return nullptr;
 }
 
-// Appearance state -> what its <dialog> says.
+/// Appearance state -> what its `<dialog>` says.
 constexpr dialog_facts to_dialog_facts(appearance_state s) noexcept {
   dialog_facts f;
   if (dialog_mapping const* m = canonical_mapping(s)) {
@@ -111,7 +116,7 @@ namespace detail {
 constexpr bool matches(match m, bool v) noexcept { return m == match::any || (m == match::yes) == v; }
 }  // namespace detail
 
-// What a <dialog> says -> the appearance state (the first matching row).
+/// What a `<dialog>` says -> the appearance state (the first matching row).
 constexpr appearance_state to_appearance_state(dialog_facts const& f) noexcept {
   for (dialog_mapping const& m : dialog_mappings) {
     if (m.dialog != f.dialog) continue;

@@ -57,25 +57,27 @@
 
 namespace callinfo::inline v1 {
 
+/// Why parse_dialog_info() refused a body; each code names the fault.
 enum class dialog_info_errc : std::uint8_t {
   ok = 0,
-  too_large,          // longer than dialog_info_limits::max_body
-  doctype,            // a markup declaration (<!DOCTYPE, <!ENTITY, ...): refused before parsing
-  malformed,          // not well-formed XML (pugixml's verdict), or not exactly one root element
-  not_dialog_info,    // the root element is not dialog-info
-  wrong_namespace,    // dialog-info outside urn:ietf:params:xml:ns:dialog-info
-  bad_version,        // version missing or not a nonNegativeInteger below 2^32
-  bad_state,          // state missing or not full / partial
-  missing_entity,     // entity missing or empty
-  too_many_dialogs,   // more than dialog_info_limits::max_dialogs
-  missing_dialog_id,  // <dialog> without id
-  bad_dialog_state,   // <state> missing or not an RFC 4235 dialog state
-  bad_appearance,     // sa:appearance not an integer in 1..max_appearance
-  bad_exclusive,      // sa:exclusive not an xs:boolean
-  control_character,  // a control byte in an identity or URI the bridge keeps
-  bad_dialog_ref,     // sa:joined-dialog / sa:replaced-dialog without call-id, local-tag or remote-tag
+  too_large,          ///< longer than dialog_info_limits::max_body
+  doctype,            ///< a markup declaration (<!DOCTYPE, <!ENTITY, ...): refused before parsing
+  malformed,          ///< not well-formed XML (pugixml's verdict), or not exactly one root element
+  not_dialog_info,    ///< the root element is not dialog-info
+  wrong_namespace,    ///< dialog-info outside urn:ietf:params:xml:ns:dialog-info
+  bad_version,        ///< version missing or not a nonNegativeInteger below 2^32
+  bad_state,          ///< state missing or not full / partial
+  missing_entity,     ///< entity missing or empty
+  too_many_dialogs,   ///< more than dialog_info_limits::max_dialogs
+  missing_dialog_id,  ///< `<dialog>` without id
+  bad_dialog_state,   ///< `<state>` missing or not an RFC 4235 dialog state
+  bad_appearance,     ///< sa:appearance not an integer in 1..max_appearance
+  bad_exclusive,      ///< sa:exclusive not an xs:boolean
+  control_character,  ///< a control byte in an identity or URI the bridge keeps
+  bad_dialog_ref,     ///< sa:joined-dialog / sa:replaced-dialog without call-id, local-tag or remote-tag
 };
 
+/// The code's name ("bad_version").
 constexpr std::string_view name(dialog_info_errc e) noexcept {
   constexpr std::string_view names[] = {"ok",           "too_large",         "doctype",          "malformed",
                                         "not_dialog_info", "wrong_namespace", "bad_version",      "bad_state",
@@ -84,59 +86,66 @@ constexpr std::string_view name(dialog_info_errc e) noexcept {
   return static_cast<std::size_t>(e) < std::size(names) ? names[static_cast<std::size_t>(e)] : "unknown";
 }
 
+/// What parse_dialog_info() returns: ok, or the fault and its byte offset into the body.
 struct dialog_info_error {
-  dialog_info_errc code = dialog_info_errc::ok;
-  std::uint32_t offset = 0;  // byte offset into the body
+  dialog_info_errc code = dialog_info_errc::ok;  ///< ok, or why the body was refused
+  std::uint32_t offset = 0;                      ///< byte offset into the body
+  /// Whether the body was read.
   constexpr bool ok() const noexcept { return code == dialog_info_errc::ok; }
+  /// Whether the body was read.
   constexpr explicit operator bool() const noexcept { return ok(); }
 };
 
-// Bounds on what parse_dialog_info() reads (the limits policy of bodies).
+/// Bounds on what parse_dialog_info() reads (the limits policy of bodies).
 struct dialog_info_limits {
-  std::size_t max_body = 65536;         // bytes
-  std::size_t max_dialogs = 64;         // <dialog> elements
-  std::uint32_t max_appearance = 1023;  // the largest sa:appearance
+  std::size_t max_body = 65536;         ///< bytes
+  std::size_t max_dialogs = 64;         ///< `<dialog>` elements
+  std::uint32_t max_appearance = 1023;  ///< the largest sa:appearance
 };
 
 class dialog_info_document;
 
-// Parses `body` into `doc` (whatever doc held before is dropped). On an
-// error `doc` is left empty.
+/// Parses `body` into `doc` (whatever doc held before is dropped). On an
+/// error `doc` is left empty.
 dialog_info_error parse_dialog_info(std::string_view body, dialog_info_document& doc,
                                     dialog_info_limits const& limits = {});
 
-// One <dialog>, as the bridge reads it. Views point into the document.
+/// One `<dialog>`, as the bridge reads it. Views point into the document.
 struct dialog_info_dialog {
-  std::string_view id;
-  dialog_ref identifiers{};                 // call-id, local-tag, remote-tag attributes; may be empty
-  std::optional<std::uint32_t> appearance;  // sa:appearance
-  dialog_facts facts;                       // state, direction, sa:exclusive, hold
-  std::string_view remote_uri;              // remote identity (or target URI); may be empty
-  std::string_view remote_display;          // identity display attribute; may be empty
-  std::optional<dialog_ref> joined{};       // sa:joined-dialog (the first one)
-  std::optional<dialog_ref> replaced{};     // sa:replaced-dialog (the first one)
-  std::uint32_t offset = 0;                 // of the <dialog> element
+  std::string_view id;                      ///< the RFC 4235 dialog id attribute
+  dialog_ref identifiers{};                 ///< call-id, local-tag, remote-tag attributes; may be empty
+  std::optional<std::uint32_t> appearance;  ///< sa:appearance
+  dialog_facts facts;                       ///< state, direction, sa:exclusive, hold
+  std::string_view remote_uri;              ///< remote identity (or target URI); may be empty
+  std::string_view remote_display;          ///< identity display attribute; may be empty
+  std::optional<dialog_ref> joined{};       ///< sa:joined-dialog (the first one)
+  std::optional<dialog_ref> replaced{};     ///< sa:replaced-dialog (the first one)
+  std::uint32_t offset = 0;                 ///< of the `<dialog>` element
 };
 
-// A parsed body: owns the DOM and everything its views point into.
+/// A parsed body: owns the DOM and everything its views point into.
 class dialog_info_document {
  public:
   dialog_info_document() = default;
   dialog_info_document(dialog_info_document const&) = delete;
   dialog_info_document& operator=(dialog_info_document const&) = delete;
 
+  /// The entity attribute: the line the body describes.
   std::string_view entity() const noexcept { return entity_; }
+  /// The version attribute (RFC 4235 §4.1).
   std::uint32_t version() const noexcept { return version_; }
+  /// Full or partial state.
   dialog_info_state state() const noexcept { return state_; }
+  /// The `<dialog>` elements, in document order.
   std::span<dialog_info_dialog const> dialogs() const noexcept { return dialogs_; }
 
-  // The appearances the body states, for publish_request::dialogs: one per
-  // sa:appearance, in document order of first mention, and one per dialog
-  // without sa:appearance, with index 0 and its dialog id (RFC 7463:
-  // the appearance agent assigns it one; a terminated one asks for none). When
-  // several dialogs share an appearance (a joined call, a terminated one
-  // beside its successor) the first that is not terminated gives the state.
-  // The remote party is `"display" <uri>` (quoted-string escaped) or the URI.
+  /// The appearances the body states, for publish_request::dialogs: one per
+  /// sa:appearance, in document order of first mention, and one per dialog
+  /// without sa:appearance, with index 0 and its dialog id (RFC 7463:
+  /// the appearance agent assigns it one; a terminated one asks for none). When
+  /// several dialogs share an appearance (a joined call, a terminated one
+  /// beside its successor) the first that is not terminated gives the state.
+  /// The remote party is `"display" <uri>` (quoted-string escaped) or the URI.
   std::span<appearance_update const> appearances() const noexcept { return updates_; }
 
  private:

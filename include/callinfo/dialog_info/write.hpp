@@ -54,27 +54,33 @@
 
 namespace callinfo::inline v1 {
 
+/// The dialog-info XML namespace (RFC 4235).
 inline constexpr std::string_view dialog_info_namespace = "urn:ietf:params:xml:ns:dialog-info";
+/// The shared-appearance extension namespace (RFC 7463 §5.2), prefix `sa`.
 inline constexpr std::string_view sa_dialog_info_namespace = "urn:ietf:params:xml:ns:sa-dialog-info";
+/// The Content-Type of a dialog-info body.
 inline constexpr std::string_view dialog_info_content_type = "application/dialog-info+xml";
 
+/// The state attribute of a dialog-info document: full or partial state (RFC 4235 §4.1).
 enum class dialog_info_state : std::uint8_t { full, partial };
 
+/// The attribute's value.
 constexpr std::string_view to_string(dialog_info_state s) noexcept {
   return s == dialog_info_state::full ? "full" : "partial";
 }
 
+/// What write_dialog_info() writes besides the line.
 struct dialog_info_options {
-  std::uint32_t version = 0;  // RFC 4235 §4.1: per subscription, +1 for each NOTIFY
-  dialog_info_state state = dialog_info_state::full;
+  std::uint32_t version = 0;                          ///< RFC 4235 §4.1: per subscription, +1 for each NOTIFY
+  dialog_info_state state = dialog_info_state::full;  ///< the document's state attribute
 };
 
-// A remote party split for <identity>: display name (still in quoted-string
-// form, without the quotes) and URI, or the whole text as the URI.
+/// A remote party split for `<identity>`: display name (still in quoted-string
+/// form, without the quotes) and URI, or the whole text as the URI.
 struct remote_identity {
-  std::string_view display;  // empty: no display attribute
-  std::string_view uri;
-  bool quoted = false;  // display was a quoted-string: its quoted-pairs are resolved when written
+  std::string_view display;  ///< empty: no display attribute
+  std::string_view uri;      ///< the URI of `<identity>`
+  bool quoted = false;       ///< display was a quoted-string: its quoted-pairs are resolved when written
 };
 
 namespace detail {
@@ -252,7 +258,7 @@ void put_dialog(Writer& w, line_view const& line, std::size_t k) {
 
 }  // namespace detail
 
-// The document for `line`.
+/// The document for `line`.
 template <sink Sink>
 build_result write_dialog_info(line_view const& line, dialog_info_options const& o, Sink& out) {
   if (build_errc const e = detail::check_dialog_info(line); e != build_errc::ok) return e;
@@ -277,10 +283,10 @@ build_result write_dialog_info(line_view const& line, dialog_info_options const&
   return detail::finish_build(out);
 }
 
-// The body of a dialog;shared NOTIFY effect: full state, the effect's
-// version. Nothing is written (and ok returned) when the effect has no line
-// URI: a terminated NOTIFY for a line the server no longer stores has no
-// body, like write_notify_headers() writes no Call-Info for it.
+/// The body of a dialog;shared NOTIFY effect: full state, the effect's
+/// version. Nothing is written (and ok returned) when the effect has no line
+/// URI: a terminated NOTIFY for a line the server no longer stores has no
+/// body, like write_notify_headers() writes no Call-Info for it.
 template <sink Sink>
 build_result write_dialog_info(notify const& n, Sink& out) {
   if (n.line.uri.empty()) return detail::finish_build(out);

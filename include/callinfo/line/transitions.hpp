@@ -24,17 +24,20 @@
 
 namespace callinfo::inline v1 {
 
+/// What a transition table says of a requested state change.
 enum class transition : std::uint8_t {
-  refused = 0,  // illegal: the state is left as it is
-  applied,      // legal change: watchers are notified
-  unchanged,    // same state requested: legal, nothing to notify
+  refused = 0,  ///< illegal: the state is left as it is
+  applied,      ///< legal change: watchers are notified
+  unchanged,    ///< same state requested: legal, nothing to notify
 };
 
+/// The value's name, for logs ("applied").
 constexpr std::string_view to_string(transition t) noexcept {
   constexpr std::string_view names[] = {"refused", "applied", "unchanged"};
   return names[static_cast<std::size_t>(t)];
 }
 
+/// A transition table: row the current state, column the requested one.
 using transition_table = std::array<std::array<transition, appearance_state_count>, appearance_state_count>;
 
 namespace detail {
@@ -56,6 +59,7 @@ using enum appearance_state;
 inline constexpr std::uint8_t any_state = 0x7f;
 }  // namespace detail
 
+/// OpenSIPS presence_callinfo's table (try_callinfo_publish()), the one default_dialect uses.
 inline constexpr transition_table opensips_transitions = detail::make_transitions({
     /* idle         */ detail::any_state,
     /* seized       */ detail::bit(detail::st::idle) | detail::bit(detail::st::progressing) | detail::bit(detail::st::active),
@@ -66,11 +70,14 @@ inline constexpr transition_table opensips_transitions = detail::make_transition
     /* held_private */ detail::bit(detail::st::idle) | detail::bit(detail::st::active),
 });
 
+/// Kamailio sca's rule: any state may follow any other (ownership is checked by the presence
+/// layer).
 inline constexpr transition_table broadworks_transitions = detail::make_transitions({
     detail::any_state, detail::any_state, detail::any_state, detail::any_state,
     detail::any_state, detail::any_state, detail::any_state,
 });
 
+/// The cell of `table` for a change from `from` to `to`.
 constexpr transition lookup(transition_table const& table, appearance_state from, appearance_state to) noexcept {
   return table[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
 }

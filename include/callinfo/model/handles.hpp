@@ -12,19 +12,21 @@
 
 namespace callinfo::inline v1 {
 
-using subscription_id = std::uint64_t;  // 0: none
-using publication_id = std::uint64_t;   // 0: none
-using dialog_id = std::uint64_t;        // 0: none
+using subscription_id = std::uint64_t;  ///< 0: none
+using publication_id = std::uint64_t;   ///< 0: none
+using dialog_id = std::uint64_t;        ///< 0: none
 
-// Milliseconds on the Clock policy's own time line (no epoch implied).
+/// Milliseconds on the Clock policy's own time line (no epoch implied).
 using time_point = std::chrono::milliseconds;
 
-// Timers the server asked for; the stack hands back the same value.
+/// What a timer guards: a subscription's or a publication's expiry.
 enum class timer_kind : std::uint8_t { subscription, publication };
+/// A timer by what it guards and that thing's id: the value an arm_timer effect carries and
+/// on_timer() takes back.
 struct timer_id {
-  timer_kind kind = timer_kind::subscription;
-  std::uint64_t id = 0;
-  friend constexpr bool operator==(timer_id, timer_id) noexcept = default;
+  timer_kind kind = timer_kind::subscription;                               ///< whose deadline the timer guards
+  std::uint64_t id = 0;                                                     ///< the subscription_id or publication_id
+  friend constexpr bool operator==(timer_id, timer_id) noexcept = default;  ///< Same kind and same id.
 };
 
 }  // namespace callinfo::v1

@@ -56,9 +56,9 @@ constexpr std::uint64_t any_non_remote_byte(std::uint64_t x) noexcept {
 
 }  // namespace detail
 
-// Whether `remote` can be written as a remote party: every byte is a
-// remote-byte (above). Eight bytes a step at run time; tests/write checks
-// it against the character table for every byte at every position.
+/// Whether `remote` can be written as a remote party: every byte is a
+/// remote-byte (above). Eight bytes a step at run time; tests/write checks
+/// it against the character table for every byte at every position.
 constexpr bool remote_is_writable(std::string_view remote) noexcept {
   char const* p = remote.data();
   char const* const end = p + remote.size();

@@ -13,14 +13,20 @@
 
 namespace callinfo::inline v1 {
 
+/// A string_view that does not bind to a temporary std::string: the type of request strings, so a
+/// view into a dead string does not compile.
 class text_ref : public std::string_view {
  public:
   constexpr text_ref() noexcept = default;
+  /// Any view: the caller keeps its text alive for the call.
   constexpr text_ref(std::string_view v) noexcept : std::string_view(v) {}
+  /// A NUL-terminated string (a literal).
   constexpr text_ref(char const* s) noexcept : std::string_view(s) {}
+  /// `n` bytes at `s`.
   constexpr text_ref(char const* s, size_type n) noexcept : std::string_view(s, n) {}
+  /// A std::string that outlives the call (an lvalue).
   text_ref(std::string const& s) noexcept : std::string_view(s) {}
-  // A temporary std::string would be destroyed before the server reads it.
+  /// A temporary std::string would be destroyed before the server reads it.
   text_ref(std::string&&) = delete;
 };
 

@@ -29,6 +29,7 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 }  // namespace detail
 
+/// Whether `c` is a tchar of the token production.
 constexpr bool is_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
@@ -39,6 +40,7 @@ constexpr bool is_token_char(char c) noexcept {
   }
 }
 
+/// Whether `v` is a token: non-empty, every byte a tchar.
 constexpr bool is_token(std::string_view v) noexcept {
   if (v.empty()) return false;
   for (char c : v)

@@ -26,18 +26,21 @@
 
 namespace callinfo::inline v1 {
 
+/// The policies of a production server: real time, in-memory storage, the default dialect and
+/// unguessable entity-tags. Derive from it to replace one.
 struct default_policies {
-  using clock = steady_clock;
-  using storage = map_storage;
-  using limits = default_limits;
-  using dialect = default_dialect;
-  using authorizer = allow_all;
-  using ids = random_ids;
+  using clock = steady_clock;       ///< std::chrono::steady_clock
+  using storage = map_storage;      ///< in-memory hash maps
+  using limits = default_limits;    ///< safe defaults
+  using dialect = default_dialect;  ///< OpenSIPS' table, per-index seizes
+  using authorizer = allow_all;     ///< everything allowed: the stack authorizes
+  using ids = random_ids;           ///< unguessable entity-tags
 };
 
+/// The policies of tests and replays: a manual clock and counted ids, so every run is the same.
 struct test_policies : default_policies {
-  using clock = manual_clock;
-  using ids = counter_ids;
+  using clock = manual_clock;  ///< time moves only when told
+  using ids = counter_ids;     ///< ids and tags count from 1
 };
 
 namespace detail {

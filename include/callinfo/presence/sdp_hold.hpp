@@ -16,12 +16,14 @@
 
 namespace callinfo::inline v1 {
 
+/// An SDP media direction attribute (RFC 3264 §5.1); sendrecv when none is given.
 enum class sdp_direction : unsigned char { sendrecv, sendonly, recvonly, inactive };
 
+/// What sdp_audio() reads of a body: enough to tell whether it puts the call on hold.
 struct sdp_audio_state {
-  bool has_audio = false;               // an m=audio line with a non-zero port
-  sdp_direction direction = sdp_direction::sendrecv;  // the audio stream's, or the session's
-  bool null_address = false;            // c=IN IP4 0.0.0.0 for the audio stream
+  bool has_audio = false;                             ///< an m=audio line with a non-zero port
+  sdp_direction direction = sdp_direction::sendrecv;  ///< the audio stream's, or the session's
+  bool null_address = false;                          ///< c=IN IP4 0.0.0.0 for the audio stream
 };
 
 namespace detail {
@@ -44,7 +46,7 @@ constexpr bool sdp_null_connection(std::string_view line) noexcept {
 }
 }  // namespace detail
 
-// The audio stream's direction and address, from the first m=audio section.
+/// The audio stream's direction and address, from the first m=audio section.
 constexpr sdp_audio_state sdp_audio(std::string_view sdp) noexcept {
   sdp_audio_state st;
   sdp_direction session_dir = sdp_direction::sendrecv, media_dir = sdp_direction::sendrecv;
@@ -84,7 +86,7 @@ constexpr sdp_audio_state sdp_audio(std::string_view sdp) noexcept {
   return st;
 }
 
-// Whether this SDP puts the audio on hold (its sender holds the call).
+/// Whether this SDP puts the audio on hold (its sender holds the call).
 constexpr bool sdp_is_hold(std::string_view sdp) noexcept {
   sdp_audio_state const st = sdp_audio(sdp);
   return st.has_audio &&

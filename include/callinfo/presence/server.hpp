@@ -53,45 +53,57 @@
 namespace callinfo::inline v1 {
 
 
+/// The presence server of the call-info, line-seize and dialog;shared packages, without I/O: each
+/// call takes a typed request and writes effects to a sink, in the order the stack carries them
+/// out. Policies: a bundle such as default_policies. The rules per method: docs/presence-server.md.
 template <class Policies = default_policies>
 class basic_server {
   static_assert(detail::check_policies<Policies>());
 
  public:
-  using clock_type = typename Policies::clock;
-  using storage_type = typename Policies::storage;
-  using limits_type = typename Policies::limits;
-  using dialect = typename Policies::dialect;
-  using authorizer_type = typename Policies::authorizer;
-  using ids_type = typename Policies::ids;
+  using clock_type = typename Policies::clock;            ///< the Clock policy
+  using storage_type = typename Policies::storage;        ///< the Storage policy
+  using limits_type = typename Policies::limits;          ///< the Limits policy
+  using dialect = typename Policies::dialect;             ///< the Dialect policy
+  using authorizer_type = typename Policies::authorizer;  ///< the Authorizer policy
+  using ids_type = typename Policies::ids;                ///< the Ids policy
 
   basic_server() = default;
+  /// A server with these limits, authorizer, clock and storage.
   explicit basic_server(limits_type limits, authorizer_type authorizer = {}, clock_type clock = {},
                         storage_type storage = {})
       : clock_(std::move(clock)), storage_(std::move(storage)), limits_(std::move(limits)),
         authorizer_(std::move(authorizer)) {}
-  // A storage that needs arguments (callinfo::redis::storage: its connection).
+  /// A storage that needs arguments (callinfo::redis::storage: its connection).
   explicit basic_server(storage_type storage) : storage_(std::move(storage)) {}
 
+  /// The clock (a manual_clock is advanced through it).
   clock_type& clock() noexcept { return clock_; }
+  /// The clock.
   clock_type const& clock() const noexcept { return clock_; }
+  /// The storage, for stacks that inspect or persist it.
   storage_type& storage() noexcept { return storage_; }
+  /// The storage.
   storage_type const& storage() const noexcept { return storage_; }
+  /// The limits the server enforces.
   limits_type const& limits() const noexcept { return limits_; }
-  // An Authorizer configured after construction (a stack reads its users
-  // and lines at start, next to a storage given its connection).
+  /// An Authorizer configured after construction (a stack reads its users
+  /// and lines at start, next to a storage given its connection).
   authorizer_type& authorizer() noexcept { return authorizer_; }
+  /// The Authorizer.
   authorizer_type const& authorizer() const noexcept { return authorizer_; }
+  /// The Ids policy (snapshots read and restore its counters).
   ids_type& ids() noexcept { return ids_; }
 
-  // Every call below is one storage transaction (storage_policy): with
-  // map_storage it simply runs. A storage that can fail (a shared one) makes
-  // a SUBSCRIBE or PUBLISH it could not serve answer 500 with Retry-After: 1,
-  // and the other calls change nothing and return what a refused call
-  // returns; last_storage_status() says why.
+  /// Every call below is one storage transaction (storage_policy): with
+  /// map_storage it simply runs. A storage that can fail (a shared one) makes
+  /// a SUBSCRIBE or PUBLISH it could not serve answer 500 with Retry-After: 1,
+  /// and the other calls change nothing and return what a refused call
+  /// returns; last_storage_status() says why.
   storage_status last_storage_status() const noexcept { return last_status_; }
 
   // ---- SUBSCRIBE --------------------------------------------------------
+  /// A SUBSCRIBE (initial, refresh, unsubscribe or fetch): its response, its timer and its NOTIFYs.
   template <effect_sink Out>
   void on_subscribe(subscribe_request const& r, Out&& out) {
     if (!transact(transaction_scope::of_request(r.line, r.subscription), out, [&](auto& o) { handle_subscribe(r, o); }))
@@ -99,6 +111,8 @@ class basic_server {
   }
 
   // ---- PUBLISH ----------------------------------------------------------
+  /// A PUBLISH (initial, refresh, modify or remove): its response, its timer and the NOTIFYs of the
+  /// watchers of the line.
   template <effect_sink Out>
   void on_publish(publish_request const& r, Out&& out) {
     if (!transact(transaction_scope::of_line(r.line), out, [&](auto& o) { handle_publish(r, o); }))
@@ -106,8 +120,8 @@ class basic_server {
   }
 
   // ---- Dialog-driven mode -------------------------------------------------
-  // Returns what happened to the appearance; a refused event changes nothing
-  // and sends nothing.
+  /// Returns what happened to the appearance; a refused event changes nothing
+  /// and sends nothing.
   template <effect_sink Out>
   state_change on_dialog(dialog_event const& d, Out&& out) {
     state_change c{transition::refused, appearance_state::idle, appearance_state::idle};
@@ -116,15 +130,17 @@ class basic_server {
   }
 
   // ---- Timers -------------------------------------------------------------
+  /// A timer the stack armed for an arm_timer effect has fired: the subscription or publication
+  /// expires unless it was refreshed.
   template <effect_sink Out>
   void on_timer(timer_id t, Out&& out) {
     transact(transaction_scope::of_timer(t), out, [&](auto& o) { handle_timer(t, o); });
   }
 
   // ---- Management (OpenSIPS MI list_lines / release_line, Kamailio sca.*) --
-  // Idles one appearance, or every appearance of the line; a seize that held
-  // a released appearance ends (terminated;reason=noresource). Returns how
-  // many appearances were released.
+  /// Idles one appearance, or every appearance of the line; a seize that held
+  /// a released appearance ends (terminated;reason=noresource). Returns how
+  /// many appearances were released.
   template <effect_sink Out>
   std::size_t release(std::string_view line, std::optional<std::uint32_t> index, Out&& out) {
     std::size_t n = 0;
@@ -132,8 +148,8 @@ class basic_server {
     return n;
   }
 
-  // Sets an appearance from outside (Kamailio sca.update_appearance /
-  // sca.seize_appearance), under the dialect's transition table.
+  /// Sets an appearance from outside (Kamailio sca.update_appearance /
+  /// sca.seize_appearance), under the dialect's transition table.
   template <effect_sink Out>
   state_change update(std::string_view line, std::uint32_t index, appearance_state to, std::string_view remote,
                       Out&& out) {
@@ -142,46 +158,46 @@ class basic_server {
     return c;
   }
 
-  // The lowest idle appearance of a line (for an incoming call without an
-  // appearance-index), or 0 when all max_appearances are busy.
+  /// The lowest idle appearance of a line (for an incoming call without an
+  /// appearance-index), or 0 when all max_appearances are busy.
   std::uint32_t first_idle_appearance(std::string_view uri) {
     read_line(uri);
     return std::as_const(*this).first_idle_appearance(uri);
   }
-  // The same from what the storage holds now, without a transaction (a
-  // shared storage holds the line of the last call).
+  /// The same from what the storage holds now, without a transaction (a
+  /// shared storage holds the line of the last call).
   std::uint32_t first_idle_appearance(std::string_view uri) const {
     auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
     return rec ? rec->state.first_idle(limits_.max_appearances) : (limits_.max_appearances ? 1u : 0u);
   }
 
-  // The line as a NOTIFY shows it.
+  /// The line as a NOTIFY shows it.
   static line_view view_of(line_record const& rec) noexcept {
     return {rec.state.uri(), rec.state.busy(), rec.dialogs};
   }
-  // The line as a NOTIFY would show it (an unknown line is all idle); valid
-  // until the next call into the server.
+  /// The line as a NOTIFY would show it (an unknown line is all idle); valid
+  /// until the next call into the server.
   line_view line(std::string_view uri) {
     read_line(uri);
     return std::as_const(*this).line(uri);
   }
-  // The same from what the storage holds now, without a transaction.
+  /// The same from what the storage holds now, without a transaction.
   line_view line(std::string_view uri) const {
     auto* rec = const_cast<storage_type&>(storage_).find_line(uri);
     return rec ? view_of(*rec) : line_view{uri, {}, {}};
   }
-  // Calls f(line_view) for every line the storage holds now (a shared
-  // storage: the line of the last call; list its lines there).
+  /// Calls f(line_view) for every line the storage holds now (a shared
+  /// storage: the line of the last call; list its lines there).
   template <class F>
   void for_each_line(F&& f) const {
     storage_.for_each_line([&](line_record const& r) { f(view_of(r)); });
   }
 
   // ---- Shared storage (callinfo/redis) -------------------------------------
-  // A NOTIFY to every call-info and dialog;shared watcher of the line,
-  // showing the line as the storage now holds it: for a change another
-  // server sharing the storage made (the caller picks the NOTIFYs whose
-  // dialogs it holds).
+  /// A NOTIFY to every call-info and dialog;shared watcher of the line,
+  /// showing the line as the storage now holds it: for a change another
+  /// server sharing the storage made (the caller picks the NOTIFYs whose
+  /// dialogs it holds).
   template <effect_sink Out>
   void notify_watchers_of(std::string_view uri, Out&& out) {
     transact<false>(transaction_scope::of_line(uri), out, [&](auto& o) {
@@ -191,17 +207,17 @@ class basic_server {
   // ---- end of shared storage ------------------------------------------------
 
   // ---- Ending subscriptions (RFC 6665 §4.2.2) --------------------------------
-  // The server ends subscription `id` of its own accord (RFC 6665 §4.2.2
-  // lets a notifier do so at any time): its terminated NOTIFY with
-  // `reason`, its timer cancelled, and for a line-seize its appearance back
-  // to idle when the seize still holds it (under the dialect's rules a call
-  // may have taken the appearance over; then it stays) and the line's
-  // call-info watchers NOTIFYed. RFC 6665 §4.1.3 tells the watcher what to
-  // do: deactivated (a node shutting down or moving it) and timeout:
-  // resubscribe at once; probation, giveup: later; rejected, noresource,
-  // invariant: not. The notify effect carries no retry-after.
-  // event_reason::extension has no token to write: a bare `terminated` is
-  // sent instead.
+  /// The server ends subscription `id` of its own accord (RFC 6665 §4.2.2
+  /// lets a notifier do so at any time): its terminated NOTIFY with
+  /// `reason`, its timer cancelled, and for a line-seize its appearance back
+  /// to idle when the seize still holds it (under the dialect's rules a call
+  /// may have taken the appearance over; then it stays) and the line's
+  /// call-info watchers NOTIFYed. RFC 6665 §4.1.3 tells the watcher what to
+  /// do: deactivated (a node shutting down or moving it) and timeout:
+  /// resubscribe at once; probation, giveup: later; rejected, noresource,
+  /// invariant: not. The notify effect carries no retry-after.
+  /// event_reason::extension has no token to write: a bare `terminated` is
+  /// sent instead.
   template <effect_sink Out>
   subscription_end end_subscription(subscription_id id, event_reason reason, Out&& out) {
     subscription_end e = subscription_end::unknown;
@@ -209,13 +225,13 @@ class basic_server {
     return e;
   }
 
-  // The stack reports that a NOTIFY to subscription `id` failed with final
-  // status `status` (408 for a transaction timeout). When the status ends the
-  // subscription (notify_failure_ends_subscription()), it is removed without
-  // another NOTIFY (its dialog, or its usage, is gone): timer cancelled, a
-  // seize released as above and the line's other watchers NOTIFYed. Any other
-  // status keeps it (subscription_end::kept) and changes nothing. The failure
-  // of a terminated NOTIFY finds the subscription already gone: unknown.
+  /// The stack reports that a NOTIFY to subscription `id` failed with final
+  /// status `status` (408 for a transaction timeout). When the status ends the
+  /// subscription (notify_failure_ends_subscription()), it is removed without
+  /// another NOTIFY (its dialog, or its usage, is gone): timer cancelled, a
+  /// seize released as above and the line's other watchers NOTIFYed. Any other
+  /// status keeps it (subscription_end::kept) and changes nothing. The failure
+  /// of a terminated NOTIFY finds the subscription already gone: unknown.
   template <effect_sink Out>
   subscription_end on_notify_failed(subscription_id id, std::uint16_t status, Out&& out) {
     subscription_end e = subscription_end::unknown;
@@ -223,13 +239,13 @@ class basic_server {
     return e;
   }
 
-  // Ends every subscription (a clean shutdown: reason deactivated lets each
-  // watcher resubscribe at once, RFC 6665 §4.1.3, to whichever node takes
-  // over). Line by line, the seizes are released first, so every terminated
-  // NOTIFY shows the line as it is left and no watcher gets an active NOTIFY
-  // just before its terminated one. Returns how many subscriptions ended.
-  // With a shared storage: the subscriptions this server holds the dialogs
-  // of (storage.owns()), line by line.
+  /// Ends every subscription (a clean shutdown: reason deactivated lets each
+  /// watcher resubscribe at once, RFC 6665 §4.1.3, to whichever node takes
+  /// over). Line by line, the seizes are released first, so every terminated
+  /// NOTIFY shows the line as it is left and no watcher gets an active NOTIFY
+  /// just before its terminated one. Returns how many subscriptions ended.
+  /// With a shared storage: the subscriptions this server holds the dialogs
+  /// of (storage.owns()), line by line.
   template <effect_sink Out>
   std::size_t end_all_subscriptions(event_reason reason, Out&& out) {
     std::size_t n = 0;
@@ -239,8 +255,11 @@ class basic_server {
   // ---- end of ending subscriptions --------------------------------------------
 
   // Convenience forms that collect the effects in a vector.
+  /// on_subscribe() with the effects in a vector.
   effect_list on_subscribe(subscribe_request const& r) { return collect([&](effect_list& o) { on_subscribe(r, o); }); }
+  /// on_publish() with the effects in a vector.
   effect_list on_publish(publish_request const& r) { return collect([&](effect_list& o) { on_publish(r, o); }); }
+  /// on_timer() with the effects in a vector.
   effect_list on_timer(timer_id t) { return collect([&](effect_list& o) { on_timer(t, o); }); }
 
  private:
@@ -617,7 +636,7 @@ class basic_server {
   storage_status last_status_ = storage_status::ok;
 };
 
-using server = basic_server<>;
+using server = basic_server<>;  ///< A server with default_policies.
 
 }  // namespace callinfo::v1
 

@@ -32,8 +32,8 @@
 
 namespace callinfo::inline v1 {
 
-// Writes the server's whole state, with the Ids policy's counters, so ids
-// and entity-tags are never handed out twice after a restore.
+/// Writes the server's whole state, with the Ids policy's counters, so ids
+/// and entity-tags are never handed out twice after a restore.
 template <class P, sink Sink>
 void snapshot(basic_server<P>& s, Sink& out) {
   time_point const now = s.clock().now();
@@ -56,15 +56,15 @@ void snapshot(basic_server<P>& s, Sink& out) {
   out.append("end\n");
 }
 
-// Replaces the server's state with a snapshot and writes an arm_timer for
-// every subscription and publication. On malformed input returns false and
-// leaves the server's state as it was. A storage other than map_storage
-// takes the state through `bool adopt(map_storage&&)` (redis::storage does
-// when it keeps its state in this process: a shared state is Redis's).
-//
-// `stop` tells where reading stopped: on success, the offset just past the
-// `end` record (a file may carry more after it); on failure, the offset of
-// the record that was refused (its first byte), for an error message.
+/// Replaces the server's state with a snapshot and writes an arm_timer for
+/// every subscription and publication. On malformed input returns false and
+/// leaves the server's state as it was. A storage other than map_storage
+/// takes the state through `bool adopt(map_storage&&)` (redis::storage does
+/// when it keeps its state in this process: a shared state is Redis's).
+///
+/// `stop` tells where reading stopped: on success, the offset just past the
+/// `end` record (a file may carry more after it); on failure, the offset of
+/// the record that was refused (its first byte), for an error message.
 template <class P, effect_sink Out>
 bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& stop) {
   detail::record_reader in(text);
@@ -125,6 +125,7 @@ bool restore(basic_server<P>& s, std::string_view text, Out&& out, std::size_t& 
   return true;
 }
 
+/// restore() for callers that do not need to know where reading stopped.
 template <class P, effect_sink Out>
 bool restore(basic_server<P>& s, std::string_view text, Out&& out) {
   std::size_t stop = 0;

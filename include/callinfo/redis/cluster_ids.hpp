@@ -24,40 +24,48 @@
 
 namespace callinfo::inline v1::redis {
 
+/// Bits of an id that number the server: at most 4096 servers share one Redis.
 inline constexpr unsigned node_bits = 12;
-inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;
+inline constexpr std::uint32_t max_node = (1u << node_bits) - 1;  ///< The largest server number.
 
-// The server that handed out `id` (and so owns the subscription).
+/// The server that handed out `id` (and so owns the subscription).
 constexpr std::uint32_t owner_of(std::uint64_t id) noexcept { return static_cast<std::uint32_t>(id >> 52); }
 
+/// The Ids policy of servers that share one Redis: ids and entity-tags unique across every server,
+/// each id made of the server's number, a boot number and a counter.
 class cluster_ids {
  public:
   cluster_ids() : key_(callinfo::detail::random_key()) {}
+  /// A fixed key: reproducible tags (tests of the policy itself).
   explicit cluster_ids(callinfo::detail::siphash_key key) noexcept : key_(key) {}
 
-  // Sets the server's number and its boot number (20 bits are kept).
+  /// Sets the server's number and its boot number (20 bits are kept).
   void start(std::uint32_t node, std::uint64_t boot) noexcept {
     node_ = node & max_node;
     boot_ = boot & 0xfffff;
     counters_ = {};
   }
-  // Called for a fresh boot number when a counter runs out.
+  /// Called for a fresh boot number when a counter runs out.
   void on_exhausted(std::function<std::uint64_t()> renew) { renew_ = std::move(renew); }
 
+  /// The next subscription id: node, boot and counter.
   subscription_id next_subscription() { return next(0); }
+  /// The next publication id: node, boot and counter.
   publication_id next_publication() { return next(1); }
+  /// The next entity-tag: a cluster-unique serial and its MAC.
   etag_value next_etag() {
     std::uint64_t const serial = next(2);
     return {serial, callinfo::detail::siphash24(key_, serial)};
   }
+  /// The server's number, as start() set it.
   std::uint32_t node() const noexcept { return node_; }
 
-  // The last id of each kind handed out under the current node and boot
-  // (0: none yet).
+  /// The last id of each kind handed out under the current node and boot
+  /// (0: none yet).
   id_counters counters() const noexcept { return {full(0), full(1), full(2)}; }
-  // Continues past a snapshot's ids that carry this server's node and boot
-  // (a restart without a new boot number, e.g. before start()); ids of
-  // another node or boot cannot collide with this one's.
+  /// Continues past a snapshot's ids that carry this server's node and boot
+  /// (a restart without a new boot number, e.g. before start()); ids of
+  /// another node or boot cannot collide with this one's.
   void reserve(id_counters c) noexcept {
     std::uint64_t const ids[] = {c.subscription, c.publication, c.etag};
     for (std::size_t k = 0; k < 3; ++k)

@@ -48,7 +48,7 @@ struct string_sink {
 
 }  // namespace detail
 
-// Writes the line `uri`'s share of `st` to `out` (replacing it).
+/// Writes the line `uri`'s share of `st` to `out` (replacing it).
 inline void encode_line(map_storage& st, std::string_view uri, std::string& out) {
   out.clear();
   detail::string_sink o{&out};
@@ -61,9 +61,9 @@ inline void encode_line(map_storage& st, std::string_view uri, std::string& out)
   for (publication const* p : pubs) callinfo::detail::put_publication(o, *p, time_point{0}, false);
 }
 
-// Adds the line a text written by encode_line() describes to `st`, which
-// holds nothing of that line yet. Returns false on malformed text (`st` may
-// then hold part of it).
+/// Adds the line a text written by encode_line() describes to `st`, which
+/// holds nothing of that line yet. Returns false on malformed text (`st` may
+/// then hold part of it).
 inline bool decode_line(std::string_view uri, std::string_view text, map_storage& st) {
   if (text.empty()) return true;
   callinfo::detail::record_reader in(text);
@@ -80,15 +80,16 @@ inline bool decode_line(std::string_view uri, std::string_view text, map_storage
   return in.ok();
 }
 
-// What the cluster-wide expiry set holds: one member per subscription and
-// publication, scored by its deadline.
+/// What the cluster-wide expiry set holds: one member per subscription and
+/// publication, scored by its deadline.
 struct expiry_entry {
-  timer_id timer;
+  timer_id timer;  ///< the subscription or publication
+  /// Its deadline, on the shared time line.
   time_point at{0};
-  friend bool operator==(expiry_entry const&, expiry_entry const&) = default;
+  friend bool operator==(expiry_entry const&, expiry_entry const&) = default;  ///< Field-wise equality.
 };
 
-// The line's subscriptions and publications with their deadlines.
+/// The line's subscriptions and publications with their deadlines.
 inline void expiry_entries(map_storage& st, std::string_view uri, std::vector<expiry_entry>& out) {
   out.clear();
   if (line_record const* rec = st.find_line(uri))
@@ -99,7 +100,7 @@ inline void expiry_entries(map_storage& st, std::string_view uri, std::vector<ex
   });
 }
 
-// The sorted-set member of a timer: "s <id> <line>" or "p <id> <line>".
+/// The sorted-set member of a timer: `s <id> <line>` or `p <id> <line>`.
 inline std::string expiry_member(timer_id t, std::string_view line) {
   std::string m = t.kind == timer_kind::subscription ? "s " : "p ";
   m += std::to_string(t.id);
@@ -107,10 +108,12 @@ inline std::string expiry_member(timer_id t, std::string_view line) {
   m += line;
   return m;
 }
+/// A timer and its line, read back from a sorted-set member.
 struct parsed_member {
-  timer_id timer;
-  std::string_view line;
+  timer_id timer;         ///< the subscription or publication
+  std::string_view line;  ///< its line's URI (a view into the member)
 };
+/// Reads a member written by expiry_member(); nullopt when it is not one.
 inline std::optional<parsed_member> parse_expiry_member(std::string_view m) noexcept {
   if (m.size() < 4 || (m[0] != 's' && m[0] != 'p') || m[1] != ' ') return std::nullopt;
   std::uint64_t id = 0;
@@ -120,25 +123,28 @@ inline std::optional<parsed_member> parse_expiry_member(std::string_view m) noex
   return parsed_member{{m[0] == 's' ? timer_kind::subscription : timer_kind::publication, id}, m.substr(rest)};
 }
 
-// One subscription a change made elsewhere concerns.
+/// One subscription a change made elsewhere concerns.
 struct change_entry {
-  subscription_id id = 0;
-  bool ended = false;  // false: a NOTIFY showing the line is due (call-info, dialog;shared)
-  event_package event = event_package::call_info;
-  std::optional<event_reason> reason;
-  std::uint32_t seized_index = 0;
-  std::uint32_t version = 0;  // ended dialog;shared: the version of its terminated NOTIFY
-  std::string event_id;       // ended: the subscription's Event id, for its terminated NOTIFY
-  friend bool operator==(change_entry const&, change_entry const&) = default;
+  subscription_id id = 0;     ///< the subscription concerned
+  bool ended = false;  ///< false: a NOTIFY showing the line is due (call-info, dialog;shared)
+  event_package event = event_package::call_info;  ///< its package
+  std::optional<event_reason> reason;  ///< ended: the reason of its terminated NOTIFY
+  std::uint32_t seized_index = 0;  ///< ended line-seize: the appearance it held
+  std::uint32_t version = 0;  ///< ended dialog;shared: the version of its terminated NOTIFY
+  std::string event_id;       ///< ended: the subscription's Event id, for its terminated NOTIFY
+  friend bool operator==(change_entry const&, change_entry const&) = default;  ///< Field-wise equality.
 };
 
+/// A change one server made to a line, published for the others: which line, and which
+/// subscriptions it concerns.
 struct change_message {
-  std::uint32_t origin = 0;
-  std::string line;
-  std::vector<change_entry> entries;
-  friend bool operator==(change_message const&, change_message const&) = default;
+  std::uint32_t origin = 0;  ///< the server that made the change (its node number)
+  std::string line;                                                                ///< the line's URI
+  std::vector<change_entry> entries;  ///< the subscriptions concerned
+  friend bool operator==(change_message const&, change_message const&) = default;  ///< Field-wise equality.
 };
 
+/// Writes `m` as a pub/sub message (a line-oriented text record).
 inline void encode_change(change_message const& m, std::string& out) {
   out.clear();
   detail::string_sink o{&out};
@@ -164,6 +170,7 @@ inline void encode_change(change_message const& m, std::string& out) {
   }
 }
 
+/// Reads a message written by encode_change(); false when it is not one.
 inline bool decode_change(std::string_view text, change_message& m) {
   callinfo::detail::record_reader in(text);
   m.entries.clear();

@@ -90,24 +90,29 @@
 #include <variant>
 #include <vector>
 
+/// Several servers sharing one state through Redis (optional, hiredis): the Storage policy, the
+/// cluster's ids and the line codec.
 namespace callinfo::inline v1::redis {
 
+/// What a call into the storage or the functions below reports (storage_status).
 using status = storage_status;
 
+/// How a storage uses Redis: key prefix, retries, expiry leases.
 struct options {
-  // Every key starts with it; the braces are a Redis Cluster hash tag, so all
-  // keys land in one slot (the commit script touches several).
+  /// Every key starts with it; the braces are a Redis Cluster hash tag, so all
+  /// keys land in one slot (the commit script touches several).
   std::string prefix = "{callinfo}:";
-  unsigned max_attempts = 32;              // transactions per call before `contention`
-  time_point claim_lease{30000};           // an expiry claimed by a server that dies comes due again after it
-  std::size_t expire_batch = 64;           // entries claimed per expire_due()
+  unsigned max_attempts = 32;     ///< transactions per call before `contention`
+  time_point claim_lease{30000};  ///< an expiry claimed by a server that dies comes due again after it
+  std::size_t expire_batch = 64;  ///< entries claimed per expire_due()
 };
 
+/// What a storage has done since it was made, for logs and metrics.
 struct counters {
-  std::uint64_t attempts = 0;   // transactions run (a retried call counts each run)
-  std::uint64_t commits = 0;    // records written
-  std::uint64_t conflicts = 0;  // commits refused because another server wrote first
-  std::uint64_t messages = 0;   // change messages received from other servers
+  std::uint64_t attempts = 0;   ///< transactions run (a retried call counts each run)
+  std::uint64_t commits = 0;    ///< records written
+  std::uint64_t conflicts = 0;  ///< commits refused because another server wrote first
+  std::uint64_t messages = 0;   ///< change messages received from other servers
 };
 
 namespace detail {
@@ -154,13 +159,15 @@ return due
 )lua";
 }  // namespace detail
 
+/// The Storage policy of servers that share one Redis: lines, subscriptions and publications in
+/// Redis, each call an optimistic transaction on its line. Design and guarantees: docs/redis.md.
 class storage {
  public:
-  // Without a connection: everything in this process (see the top).
+  /// Without a connection: everything in this process (see the top).
   storage() = default;
-  // `commands`: a connected hiredis context, used for blocking commands,
-  // that outlives the storage. `node`: this server's number (0–4095),
-  // unique among the servers sharing the Redis.
+  /// `commands`: a connected hiredis context, used for blocking commands,
+  /// that outlives the storage. `node`: this server's number (0–4095),
+  /// unique among the servers sharing the Redis.
   storage(redisContext* commands, std::uint32_t node, options opt = {})
       : c_(commands), node_(node & max_node), opt_(std::move(opt)) {
     seq_key_ = opt_.prefix + "seq";
@@ -168,56 +175,79 @@ class storage {
     expiry_key_ = opt_.prefix + "expiry";
     channel_ = opt_.prefix + "changes";
   }
-  storage(storage&&) noexcept = default;
-  storage& operator=(storage&&) noexcept = default;
+  storage(storage&&) noexcept = default;             ///< Movable (a server takes it by value); not copyable.
+  storage& operator=(storage&&) noexcept = default;  ///< Movable; not copyable.
 
-  // Whether the state is shared through Redis (a connection was given).
+  /// Whether the state is shared through Redis (a connection was given).
   bool shared() const noexcept { return c_ != nullptr; }
+  /// This server's number among those sharing the Redis.
   std::uint32_t node() const noexcept { return node_; }
+  /// What the storage has done so far.
   counters const& stats() const noexcept { return stats_; }
+  /// The pub/sub channel of change messages (subscribe a second connection to it).
   std::string const& channel() const noexcept { return channel_; }
 
   // ---- storage_policy: the cache --------------------------------------------
+  /// The line `uri` as this call loaded it, or nullptr.
   line_record* find_line(std::string_view uri) noexcept { return cache_.find_line(uri); }
+  /// The line `uri`, created idle when missing (written back at commit).
   line_record& make_line(std::string_view uri) { return cache_.make_line(uri); }
+  /// Forgets the line `uri` (deleted at commit).
   void erase_line(std::string_view uri) { cache_.erase_line(uri); }
+  /// Lines in this process's cache.
   std::size_t line_count() const noexcept { return cache_.line_count(); }
+  /// Calls `f(line_record const&)` for every cached line.
   template <class F>
   void for_each_line(F&& f) const {
     cache_.for_each_line(f);
   }
+  /// The line a cached subscription watches (as map_storage::line_of()).
   line_record* line_of(subscription& s) noexcept { return cache_.line_of(s); }
+  /// The subscription `id`, or nullptr.
   subscription* find_subscription(subscription_id id) noexcept { return cache_.find_subscription(id); }
+  /// Stores `s` under its id (written back at commit).
   subscription& add_subscription(subscription s) { return cache_.add_subscription(std::move(s)); }
+  /// Forgets subscription `id`.
   void erase_subscription(subscription_id id) { cache_.erase_subscription(id); }
+  /// Subscriptions in the cache.
   std::size_t subscription_count() const noexcept { return cache_.subscription_count(); }
+  /// Subscriptions of `watcher` in the cache.
   std::size_t subscriptions_of(std::string_view watcher) const noexcept { return cache_.subscriptions_of(watcher); }
+  /// Calls `f(subscription const&)` for every cached subscription.
   template <class F>
   void for_each_subscription(F&& f) const {
     cache_.for_each_subscription(f);
   }
+  /// The publication with entity-tag `etag`, or nullptr.
   publication* find_publication(std::string_view etag) noexcept { return cache_.find_publication(etag); }
+  /// The publication `id`, or nullptr.
   publication* find_publication(publication_id id) noexcept { return cache_.find_publication(id); }
+  /// Stores `p` under its id and entity-tag.
   publication& add_publication(publication p) { return cache_.add_publication(std::move(p)); }
+  /// Re-keys the publication under a new entity-tag.
   void set_etag(publication& p, std::string_view etag) { cache_.set_etag(p, etag); }
+  /// Forgets publication `id`.
   void erase_publication(publication_id id) { cache_.erase_publication(id); }
+  /// Publications in the cache.
   std::size_t publication_count() const noexcept { return cache_.publication_count(); }
+  /// Calls `f(publication const&)` for every cached publication.
   template <class F>
   void for_each_publication(F&& f) const {
     cache_.for_each_publication(f);
   }
+  /// Empties the cache.
   void clear() noexcept { cache_.clear(); }
-  // A restored snapshot (presence/snapshot.hpp): only when this process
-  // keeps the state; Redis keeps a shared one.
+  /// A restored snapshot (presence/snapshot.hpp): only when this process
+  /// keeps the state; Redis keeps a shared one.
   bool adopt(map_storage&& state) {
     if (c_ != nullptr) return false;
     cache_ = std::move(state);
     return true;
   }
-  // This server holds the dialogs of the subscriptions whose ids it handed out.
+  /// This server holds the dialogs of the subscriptions whose ids it handed out.
   bool owns(subscription_id id) const noexcept { return c_ == nullptr || owner_of(id) == node_; }
 
-  // A server call as a transaction on its line (see the top of this file).
+  /// A server call as a transaction on its line (see the top of this file).
   template <class Body, class Out>
   status transact(transaction_scope const& scope, Body&& body, Out& out) {
     if (c_ == nullptr || in_transaction_) {  // alone, or inside a transaction already
@@ -241,7 +271,7 @@ class storage {
   }
 
   // ---- Redis: the server's other duties ---------------------------------------
-  // A boot number for the Ids policy. Call once before anything else.
+  /// A boot number for the Ids policy. Call once before anything else.
   template <class Server>
   status start(Server& server) {
     if (c_ == nullptr) return status::ok;
@@ -255,9 +285,9 @@ class storage {
     return status::ok;
   }
 
-  // Claims the due entries of the expiry set (at most options::expire_batch)
-  // and expires them through server.on_timer(); `expired` counts the entries
-  // handled.
+  /// Claims the due entries of the expiry set (at most options::expire_batch)
+  /// and expires them through server.on_timer(); `expired` counts the entries
+  /// handled.
   template <class Server, effect_sink Out>
   status expire_due(Server& server, Out&& out, std::size_t* expired = nullptr) {
     if (expired) *expired = 0;
@@ -300,7 +330,7 @@ class storage {
     return status::ok;
   }
 
-  // The earliest deadline in the expiry set (nullopt: none, or unreachable).
+  /// The earliest deadline in the expiry set (nullopt: none, or unreachable).
   std::optional<time_point> next_deadline() {
     if (c_ == nullptr) return std::nullopt;
     auto rep = command({"ZRANGE", expiry_key_, "0", "0", "WITHSCORES"}, true);
@@ -310,16 +340,16 @@ class storage {
   }
 
   // ---- Changes made by other servers ----------------------------------------
-  // Subscribes `c` (a connection of its own) to the change channel.
+  /// Subscribes `c` (a connection of its own) to the change channel.
   status subscribe(redisContext* c) {
     detail::reply_ptr rep(static_cast<redisReply*>(redisCommand(c, "SUBSCRIBE %b", channel_.data(), channel_.size())));
     return rep && rep->type == REDIS_REPLY_ARRAY ? status::ok : status::unavailable;
   }
 
-  // Handles the change messages that have arrived on `c` (subscribed with
-  // subscribe()), waiting at most timeout_ms for the first. After a lost
-  // connection it reconnects, subscribes again and resync()s, since messages
-  // sent meanwhile are lost.
+  /// Handles the change messages that have arrived on `c` (subscribed with
+  /// subscribe()), waiting at most timeout_ms for the first. After a lost
+  /// connection it reconnects, subscribes again and resync()s, since messages
+  /// sent meanwhile are lost.
   template <class Server, effect_sink Out>
   status drain(Server& server, redisContext* c, Out&& out, int timeout_ms = 0) {
     if (c->err) {
@@ -333,8 +363,8 @@ class storage {
     return drain_buffered(server, c, out);
   }
 
-  // One change message (the payload of a message on channel()), for users
-  // whose event loop reads the subscription itself.
+  /// One change message (the payload of a message on channel()), for users
+  /// whose event loop reads the subscription itself.
   template <class Server, effect_sink Out>
   status handle_change(Server& server, std::string_view payload, Out&& out) {
     if (!decode_change(payload, msg_in_)) return status::corrupt;
@@ -349,10 +379,10 @@ class storage {
     return notify_owned(server, msg_in_.line, out);
   }
 
-  // A NOTIFY to each call-info and dialog;shared subscription this server
-  // owns, showing its line as Redis holds it: after change messages may have
-  // been lost. The lines are read in pipelined batches; a line with a
-  // dialog;shared watcher is then run as a transaction (its version).
+  /// A NOTIFY to each call-info and dialog;shared subscription this server
+  /// owns, showing its line as Redis holds it: after change messages may have
+  /// been lost. The lines are read in pipelined batches; a line with a
+  /// dialog;shared watcher is then run as a transaction (its version).
   template <class Server, effect_sink Out>
   status resync(Server& server, Out&& out) {
     if (c_ == nullptr) return status::ok;
@@ -720,36 +750,42 @@ class storage {
   std::vector<std::size_t> lens_;
 };
 
-// The servers sharing one Redis: the storage, ids unique across them, and
-// one time line (the system clock; keep the hosts NTP-synchronised).
+/// The servers sharing one Redis: the storage, ids unique across them, and
+/// one time line (the system clock; keep the hosts NTP-synchronised).
 struct policies : default_policies {
-  using clock = system_clock;
-  using storage = redis::storage;
-  using ids = cluster_ids;
+  using clock = system_clock;      ///< the shared time line
+  using storage = redis::storage;  ///< lines in Redis
+  using ids = cluster_ids;         ///< ids unique across the servers
 };
 
-// A server on redis::storage; the functions below are its storage's duties
-// that need the server (its clock, ids and calls).
+/// A server on redis::storage; the functions below are its storage's duties
+/// that need the server (its clock, ids and calls).
 template <class S>
 concept server_on_redis = std::same_as<typename S::storage_type, storage> &&
                           std::same_as<typename S::ids_type, cluster_ids>;
 
+/// storage::start(): a boot number for the Ids policy. Call once before anything else.
 template <server_on_redis Server>
 status start(Server& s) {
   return s.storage().start(s);
 }
+/// storage::expire_due(): expires the due subscriptions and publications of the cluster.
 template <server_on_redis Server, effect_sink Out>
 status expire_due(Server& s, Out&& out, std::size_t* expired = nullptr) {
   return s.storage().expire_due(s, out, expired);
 }
+/// storage::drain(): handles the change messages that arrived on `c`.
 template <server_on_redis Server, effect_sink Out>
 status drain(Server& s, redisContext* c, Out&& out, int timeout_ms = 0) {
   return s.storage().drain(s, c, out, timeout_ms);
 }
+/// storage::handle_change(): one change message read by the caller's own event loop.
 template <server_on_redis Server, effect_sink Out>
 status handle_change(Server& s, std::string_view payload, Out&& out) {
   return s.storage().handle_change(s, payload, out);
 }
+/// storage::resync(): NOTIFYs every subscription this server owns, after change messages may have
+/// been lost.
 template <server_on_redis Server, effect_sink Out>
 status resync(Server& s, Out&& out) {
   return s.storage().resync(s, out);

@@ -19,9 +19,9 @@
 
 namespace callinfo::inline v1 {
 
-// Parses a Call-Info header value (the text after "Call-Info:").
+/// Parses a Call-Info header value (the text after "Call-Info:").
 CALLINFO_DECL result<call_info_view> parse_call_info(std::string_view value, parse_limits const& limits = {}) noexcept;
-// A temporary std::string would be gone before the view is read: refused.
+/// A temporary std::string would be gone before the view is read: refused.
 template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<call_info_view> parse_call_info(S&&, parse_limits const& = {}) = delete;

@@ -36,7 +36,7 @@
 
 namespace callinfo::inline v1 {
 
-// appearance-index = 1*DIGIT / "*"; false when `v` is neither or overflows.
+/// appearance-index = 1*DIGIT / "*"; false when `v` is neither or overflows.
 constexpr bool parse_appearance_index(std::string_view v, appearance_index& out) noexcept {
   if (v.size() == 1 && v[0] == '*') {
     out = appearance_index::wildcard();
@@ -100,43 +100,51 @@ constexpr sca_param classify_sca_param(std::string_view name) noexcept {
 }
 }  // namespace detail
 
-// One appearance described by an entry: an appearance-index param and the
-// appearance-state / appearance-uri params that follow it.
+/// One appearance described by an entry: an appearance-index param and the
+/// appearance-state / appearance-uri params that follow it.
 struct appearance_view {
-  std::optional<appearance_index> index;
-  std::optional<std::string_view> state_token;  // as written
-  std::optional<param_view> uri;                 // appearance-uri, value as written
+  std::optional<appearance_index> index;        ///< the appearance-index, if the params give one
+  std::optional<std::string_view> state_token;  ///< as written
+  std::optional<param_view> uri;                ///< appearance-uri, value as written
 
-  // The state when its token is one of the SCA states.
+  /// The state when its token is one of the SCA states.
   constexpr std::optional<appearance_state> state() const noexcept {
     return state_token ? to_appearance_state(*state_token) : std::nullopt;
   }
 };
 
-// Groups an entry's params into appearances (see the header comment).
+/// Groups an entry's params into appearances (see the header comment).
 class appearance_range {
  public:
+  /// Forward iterator over the appearances; each step scans the params of the next one.
   class iterator {
    public:
-    using value_type = appearance_view;
-    using difference_type = std::ptrdiff_t;
-    using reference = appearance_view const&;
-    using pointer = appearance_view const*;
+    using value_type = appearance_view;        ///< what the iterator yields
+    using difference_type = std::ptrdiff_t;    ///< the distance between two iterators
+    using reference = appearance_view const&;  ///< a reference to the current appearance
+    using pointer = appearance_view const*;    ///< a pointer to the current appearance
+    /// A forward iterator: each appearance is re-scanned from the params.
     using iterator_category = std::forward_iterator_tag;
 
     constexpr iterator() noexcept = default;
+    /// An iterator at the first appearance of `params`.
     constexpr explicit iterator(param_range params) noexcept : it_(params.begin()) { advance(); }
+    /// The current appearance.
     constexpr reference operator*() const noexcept { return current_; }
+    /// The current appearance's members.
     constexpr pointer operator->() const noexcept { return &current_; }
+    /// Moves to the next appearance.
     constexpr iterator& operator++() noexcept {
       advance();
       return *this;
     }
+    /// Moves to the next appearance, returning the iterator before.
     constexpr iterator operator++(int) noexcept {
       iterator t = *this;
       ++*this;
       return t;
     }
+    /// Same position among the same params.
     friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept {
       return a.done_ == b.done_ && (a.done_ || a.start_ == b.start_);
     }
@@ -172,26 +180,33 @@ class appearance_range {
     bool done_ = true;
   };
 
+  /// The appearances of `params`.
   constexpr explicit appearance_range(param_range params) noexcept : params_(params) {}
+  /// The first appearance.
   constexpr iterator begin() const noexcept { return iterator(params_); }
+  /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
+  /// Whether the params describe no appearance.
   constexpr bool empty() const noexcept { return begin() == end(); }
 
  private:
   param_range params_;
 };
 
+/// One Call-Info entry (`<uri>` and its params), views into the header.
 struct call_info_entry_view {
-  std::string_view uri;  // exactly the text between '<' and '>'
-  param_range params;
+  std::string_view uri;  ///< exactly the text between '<' and '>'
+  param_range params;    ///< every param of the entry, in order
 
+  /// The appearances the entry's SCA params describe.
   constexpr appearance_range appearances() const noexcept { return appearance_range(params); }
-  // The first appearance of the entry, if it has any SCA param.
+  /// The first appearance of the entry, if it has any SCA param.
   constexpr std::optional<appearance_view> appearance() const noexcept {
     auto r = appearances();
     if (r.empty()) return std::nullopt;
     return *r.begin();
   }
+  /// The purpose param, if present.
   constexpr std::optional<param_view> purpose() const noexcept { return params.find("purpose"); }
 };
 
@@ -219,21 +234,28 @@ constexpr char const* next_call_info_entry(char const* p, char const* end, call_
 }
 }  // namespace detail
 
-// A validated Call-Info value.
+/// A validated Call-Info value.
 class call_info_view {
  public:
+  /// Forward iterator over the entries.
   using iterator = detail::counted_iterator<call_info_entry_view, detail::next_call_info_entry>;
 
   constexpr call_info_view() noexcept = default;
+  /// A view of `entries` entries in `validated` text (what the parser returns).
   constexpr call_info_view(std::string_view validated, std::uint32_t entries) noexcept
       : text_(validated), count_(entries) {}
 
+  /// The first entry.
   constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size(), count_}; }
+  /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
+  /// How many entries.
   constexpr std::size_t size() const noexcept { return count_; }
+  /// Whether the header has no entry.
   constexpr bool empty() const noexcept { return count_ == 0; }
+  /// The first entry; the view must not be empty.
   constexpr call_info_entry_view front() const noexcept { return *begin(); }
-  // The validated text, without surrounding whitespace.
+  /// The validated text, without surrounding whitespace.
   constexpr std::string_view text() const noexcept { return text_; }
 
  private:
@@ -241,8 +263,8 @@ class call_info_view {
   std::uint32_t count_ = 0;
 };
 
-// Structural equality: same URIs, same params in the same order, names
-// compared case-insensitively, values up to line folding.
+/// Structural equality: same URIs, same params in the same order, names
+/// compared case-insensitively, values up to line folding.
 constexpr bool operator==(call_info_view const& a, call_info_view const& b) noexcept {
   if (a.size() != b.size()) return false;
   for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
@@ -250,8 +272,8 @@ constexpr bool operator==(call_info_view const& a, call_info_view const& b) noex
   return true;
 }
 
-// Writes the canonical form: `<uri>;name=value` entries joined by ", ",
-// param names lower-cased, folds removed. parse(print(x)) == x.
+/// Writes the canonical form: `<uri>;name=value` entries joined by ", ",
+/// param names lower-cased, folds removed. parse(print(x)) == x.
 template <sink Sink>
 void print(call_info_view const& ci, Sink& out) {
   bool first = true;

@@ -25,18 +25,21 @@
 
 namespace callinfo::inline v1 {
 
+/// A parsed Expires value.
 struct expires_view {
-  std::uint32_t seconds = 0;
+  std::uint32_t seconds = 0;  ///< the delta-seconds, 0 to 2^32-1
+  /// Same number of seconds.
   friend constexpr bool operator==(expires_view, expires_view) noexcept = default;
 };
 
-// Parses an Expires header value.
+/// Parses an Expires header value.
 CALLINFO_DECL result<expires_view> parse_expires(std::string_view value, parse_limits const& limits = {}) noexcept;
-// A temporary std::string would be gone before the view is read: refused.
+/// A temporary std::string would be gone before the view is read: refused.
 template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<expires_view> parse_expires(S&&, parse_limits const& = {}) = delete;
 
+/// Writes the number of seconds.
 template <sink Sink>
 void print(expires_view e, Sink& out) {
   print_uint(e.seconds, out);

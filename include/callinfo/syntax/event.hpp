@@ -29,36 +29,41 @@
 
 namespace callinfo::inline v1 {
 
+/// One event-type, as written: a package and its templates.
 struct event_type_view {
-  std::string_view text;  // the whole event-type, e.g. "dialog.winfo"
+  std::string_view text;  ///< the whole event-type, e.g. "dialog.winfo"
 
-  // event-package: the text before the first '.'.
+  /// event-package: the text before the first '.'.
   constexpr std::string_view package() const noexcept { return text.substr(0, text.find('.')); }
-  // The event-templates after the package ("winfo" of "dialog.winfo"), or empty.
+  /// The event-templates after the package ("winfo" of "dialog.winfo"), or empty.
   constexpr std::string_view templates() const noexcept {
     auto const dot = text.find('.');
     return dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
   }
+  /// Same text, byte for byte (packages are case-sensitive).
   friend constexpr bool operator==(event_type_view, event_type_view) noexcept = default;
 };
 
+/// A parsed Event value: views into the header.
 struct event_view {
-  event_type_view type;
-  std::optional<std::string_view> id;  // the id param's token, if present
-  param_range params;                  // every param, id included
+  event_type_view type;                ///< the event-type
+  std::optional<std::string_view> id;  ///< the id param's token, if present
+  param_range params;                  ///< every param, id included
 
+  /// Same type and id, same params (as params_equal()).
   friend constexpr bool operator==(event_view const& a, event_view const& b) noexcept {
     return a.type == b.type && a.id == b.id && params_equal(a.params, b.params);
   }
 };
 
+/// Parses an Event header value.
 CALLINFO_DECL result<event_view> parse_event(std::string_view value, parse_limits const& limits = {}) noexcept;
-// A temporary std::string would be gone before the view is read: refused.
+/// A temporary std::string would be gone before the view is read: refused.
 template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<event_view> parse_event(S&&, parse_limits const& = {}) = delete;
 
-// Canonical form: the event-type as written, params lower-cased, no whitespace.
+/// Canonical form: the event-type as written, params lower-cased, no whitespace.
 template <sink Sink>
 void print(event_view const& e, Sink& out) {
   out.append(e.type.text);
@@ -77,19 +82,25 @@ constexpr char const* next_event_type(char const* p, char const* end, event_type
 }
 }  // namespace detail
 
-// A validated Allow-Events value: a range of event types.
+/// A validated Allow-Events value: a range of event types.
 class allow_events_view {
  public:
+  /// Forward iterator over the event types.
   using iterator = detail::counted_iterator<event_type_view, detail::next_event_type>;
 
   constexpr allow_events_view() noexcept = default;
+  /// A view of `count` event types in `validated` text (what the parser returns).
   constexpr allow_events_view(std::string_view validated, std::uint32_t count) noexcept
       : text_(validated), count_(count) {}
+  /// The first event type.
   constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size(), count_}; }
+  /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
+  /// How many event types the header lists.
   constexpr std::size_t size() const noexcept { return count_; }
+  /// The validated text.
   constexpr std::string_view text() const noexcept { return text_; }
-  // Whether `package` (an event-type, compared case-sensitively) is listed.
+  /// Whether `package` (an event-type, compared case-sensitively) is listed.
   constexpr bool contains(std::string_view type) const noexcept {
     for (event_type_view const& t : *this)
       if (t.text == type) return true;
@@ -101,6 +112,7 @@ class allow_events_view {
   std::uint32_t count_ = 0;
 };
 
+/// Same event types in the same order.
 constexpr bool operator==(allow_events_view const& a, allow_events_view const& b) noexcept {
   if (a.size() != b.size()) return false;
   for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
@@ -108,13 +120,15 @@ constexpr bool operator==(allow_events_view const& a, allow_events_view const& b
   return true;
 }
 
+/// Parses an Allow-Events header value.
 CALLINFO_DECL result<allow_events_view> parse_allow_events(std::string_view value,
                                                           parse_limits const& limits = {}) noexcept;
-// A temporary std::string would be gone before the view is read: refused.
+/// A temporary std::string would be gone before the view is read: refused.
 template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<allow_events_view> parse_allow_events(S&&, parse_limits const& = {}) = delete;
 
+/// Writes the event types joined by ", ".
 template <sink Sink>
 void print(allow_events_view const& a, Sink& out) {
   bool first = true;
@@ -125,12 +139,12 @@ void print(allow_events_view const& a, Sink& out) {
   }
 }
 
-// The package the presence server serves for a parsed Event header:
-// `call-info`, `line-seize`, or `dialog` with the `shared` param (RFC 7463
-// §5.1, the shared-appearance watchers and publishers); nullopt for any
-// other (the stack answers 489 Bad Event). Packages compare exactly (RFC
-// 6665 §8.2.1), param names case-insensitively; event templates
-// (`dialog.winfo`) are other packages.
+/// The package the presence server serves for a parsed Event header:
+/// `call-info`, `line-seize`, or `dialog` with the `shared` param (RFC 7463
+/// §5.1, the shared-appearance watchers and publishers); nullopt for any
+/// other (the stack answers 489 Bad Event). Packages compare exactly (RFC
+/// 6665 §8.2.1), param names case-insensitively; event templates
+/// (`dialog.winfo`) are other packages.
 constexpr std::optional<event_package> to_event_package(event_view const& e) noexcept {
   if (e.type.text == "call-info") return event_package::call_info;
   if (e.type.text == "line-seize") return event_package::line_seize;

@@ -26,21 +26,24 @@
 
 namespace callinfo::inline v1 {
 
+/// One generic-param, views into the header: `name` or `name=value`.
 struct param_view {
-  std::string_view name;   // as written; compare with is()
-  std::string_view value;  // exactly as written: a quoted-string keeps its quotes
-  bool has_value = false;
+  std::string_view name;   ///< as written; compare with is()
+  std::string_view value;  ///< exactly as written: a quoted-string keeps its quotes
+  bool has_value = false;  ///< whether the param has `=value` (`;lr` has none)
 
+  /// Whether the param is named `n` (case-insensitive, as SIP param names are).
   constexpr bool is(std::string_view n) const noexcept { return detail::iequals(name, n); }
+  /// Whether the value is a quoted-string.
   constexpr bool quoted() const noexcept { return value.size() >= 2 && value.front() == '"'; }
-  // The value without its surrounding quotes; quoted-pairs are left escaped.
+  /// The value without its surrounding quotes; quoted-pairs are left escaped.
   constexpr std::string_view unquoted() const noexcept {
     return quoted() ? value.substr(1, value.size() - 2) : value;
   }
 };
 
-// Unescapes quoted-string content (as returned by unquoted()) into `out`,
-// which must hold at least `content.size()` bytes. Returns the length written.
+/// Unescapes quoted-string content (as returned by unquoted()) into `out`,
+/// which must hold at least `content.size()` bytes. Returns the length written.
 constexpr std::size_t unescape_into(std::string_view content, char* out) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < content.size(); ++i) {
@@ -49,6 +52,7 @@ constexpr std::size_t unescape_into(std::string_view content, char* out) noexcep
   }
   return n;
 }
+/// unescape_into() into a new string (allocates).
 inline std::string unescape(std::string_view content) {
   std::string s(content.size(), '\0');
   s.resize(unescape_into(content, s.data()));
@@ -207,30 +211,38 @@ class counted_iterator {
 
 }  // namespace detail
 
-// Forward range of param_view over validated `*(SEMI generic-param)` text.
+/// Forward range of param_view over validated `*(SEMI generic-param)` text.
 class param_range {
  public:
+  /// Forward iterator over the params; each step scans the next one.
   class iterator {
    public:
-    using value_type = param_view;
-    using difference_type = std::ptrdiff_t;
-    using reference = param_view const&;
-    using pointer = param_view const*;
+    using value_type = param_view;           ///< what the iterator yields
+    using difference_type = std::ptrdiff_t;  ///< the distance between two iterators
+    using reference = param_view const&;     ///< a reference to the current param
+    using pointer = param_view const*;       ///< a pointer to the current param
+    /// A forward iterator: each param is re-scanned from the text.
     using iterator_category = std::forward_iterator_tag;
 
     constexpr iterator() noexcept = default;
+    /// An iterator at the first param of validated text [p, end).
     constexpr iterator(char const* p, char const* end) noexcept : end_(end) { advance(p); }
+    /// The current param.
     constexpr reference operator*() const noexcept { return current_; }
+    /// The current param's members.
     constexpr pointer operator->() const noexcept { return &current_; }
+    /// Moves to the next param.
     constexpr iterator& operator++() noexcept {
       advance(next_);
       return *this;
     }
+    /// Moves to the next param, returning the iterator before.
     constexpr iterator operator++(int) noexcept {
       iterator t = *this;
       ++*this;
       return t;
     }
+    /// Same position in the same text.
     friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.next_ == b.next_; }
 
    private:
@@ -241,31 +253,36 @@ class param_range {
   };
 
   constexpr param_range() noexcept = default;
+  /// A range over `validated` text (what the parsers hand out).
   constexpr explicit param_range(std::string_view validated) noexcept : text_(validated) {}
 
+  /// The first param.
   constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size()}; }
+  /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
+  /// Whether there is no param.
   constexpr bool empty() const noexcept { return begin() == end(); }
+  /// How many params (counted by a scan).
   constexpr std::size_t size() const noexcept {
     std::size_t n = 0;
     for (auto it = begin(); it != end(); ++it) ++n;
     return n;
   }
-  // The first param with this name (case-insensitive), if any.
+  /// The first param with this name (case-insensitive), if any.
   constexpr std::optional<param_view> find(std::string_view name) const noexcept {
     for (param_view const& p : *this)
       if (p.is(name)) return p;
     return std::nullopt;
   }
-  // The validated text, from the first ';' to the end of the last param.
+  /// The validated text, from the first ';' to the end of the last param.
   constexpr std::string_view text() const noexcept { return text_; }
 
  private:
   std::string_view text_;
 };
 
-// Writes params in canonical form: `;name=value`, names lower-cased,
-// values as written with any fold removed (shared by every printer).
+/// Writes params in canonical form: `;name=value`, names lower-cased,
+/// values as written with any fold removed (shared by every printer).
 template <sink Sink>
 void print_params(param_range params, Sink& out) {
   for (param_view const& p : params) {
@@ -278,8 +295,8 @@ void print_params(param_range params, Sink& out) {
   }
 }
 
-// Same params in the same order: names case-insensitive, values as written
-// up to line folding (a fold is equivalent to the whitespace after it).
+/// Same params in the same order: names case-insensitive, values as written
+/// up to line folding (a fold is equivalent to the whitespace after it).
 constexpr bool params_equal(param_range a, param_range b) noexcept {
   auto i = a.begin(), j = b.begin();
   for (; i != a.end() && j != b.end(); ++i, ++j) {

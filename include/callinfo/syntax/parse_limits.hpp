@@ -11,10 +11,11 @@
 
 namespace callinfo::inline v1 {
 
+/// The bounds every parser enforces; crossing one is an error at its offset, never a truncation.
 struct parse_limits {
-  std::uint32_t max_value_length = 8192;  // bytes of one header value
-  std::uint32_t max_entries = 64;         // list elements (Call-Info infos, Allow-Events types)
-  std::uint32_t max_params = 64;          // params of one entry
+  std::uint32_t max_value_length = 8192;  ///< bytes of one header value
+  std::uint32_t max_entries = 64;         ///< list elements (Call-Info infos, Allow-Events types)
+  std::uint32_t max_params = 64;          ///< params of one entry
 };
 
 }  // namespace callinfo::v1

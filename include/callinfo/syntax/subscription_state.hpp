@@ -31,17 +31,21 @@
 
 namespace callinfo::inline v1 {
 
+/// A parsed Subscription-State value: views into the header, the known params read out.
 struct subscription_state_view {
-  std::string_view state_token;               // substate-value as written
-  std::optional<std::string_view> reason_token;
-  std::optional<std::uint32_t> expires;
-  std::optional<std::uint32_t> retry_after;
-  param_range params;                         // every param, the known ones included
+  std::string_view state_token;                  ///< substate-value as written
+  std::optional<std::string_view> reason_token;  ///< the reason param's value as written, if present
+  std::optional<std::uint32_t> expires;          ///< the expires param, if present
+  std::optional<std::uint32_t> retry_after;      ///< the retry-after param, if present
+  param_range params;                            ///< every param, the known ones included
 
+  /// The substate; extension for any other token.
   constexpr substate state() const noexcept { return to_substate(state_token); }
+  /// The reason, if the header has one; extension for an unknown token.
   constexpr std::optional<event_reason> reason() const noexcept {
     return reason_token ? std::optional(to_event_reason(*reason_token)) : std::nullopt;
   }
+  /// Same state (case-insensitive), same params (as params_equal()).
   friend constexpr bool operator==(subscription_state_view const& a, subscription_state_view const& b) noexcept {
     // The state is printed lower-cased, so it compares case-insensitively;
     // param values (the reason among them) are printed as written.
@@ -50,14 +54,15 @@ struct subscription_state_view {
   }
 };
 
+/// Parses a Subscription-State header value.
 CALLINFO_DECL result<subscription_state_view> parse_subscription_state(std::string_view value,
                                                                       parse_limits const& limits = {}) noexcept;
-// A temporary std::string would be gone before the view is read: refused.
+/// A temporary std::string would be gone before the view is read: refused.
 template <class S>
   requires std::same_as<std::remove_cv_t<S>, std::string>
 result<subscription_state_view> parse_subscription_state(S&&, parse_limits const& = {}) = delete;
 
-// Canonical form: state and param names lower-cased, values as written.
+/// Canonical form: state and param names lower-cased, values as written.
 template <sink Sink>
 void print(subscription_state_view const& s, Sink& out) {
   detail::append_lower(out, s.state_token);

@@ -139,8 +139,8 @@ void put_line_seize(Writer& w, std::string_view uri, std::uint32_t index) {
 
 }  // namespace detail
 
-// The Call-Info value of a call-info NOTIFY for `line`, each entry naming
-// `entry_uri` (empty: the line's URI).
+/// The Call-Info value of a call-info NOTIFY for `line`, each entry naming
+/// `entry_uri` (empty: the line's URI).
 template <sink Sink>
 build_result write_call_info(line_view const& line, notify_format format, std::string_view entry_uri, Sink& out) {
   std::string_view const uri = entry_uri.empty() ? line.uri : entry_uri;
@@ -151,12 +151,13 @@ build_result write_call_info(line_view const& line, notify_format format, std::s
   return detail::finish_build(out);
 }
 
+/// The same, each entry naming the line's URI.
 template <sink Sink>
 build_result write_call_info(line_view const& line, notify_format format, Sink& out) {
   return write_call_info(line, format, std::string_view{}, out);
 }
 
-// The Call-Info value of a line-seize NOTIFY: `<uri>;appearance-index=N`.
+/// The Call-Info value of a line-seize NOTIFY: `<uri>;appearance-index=N`.
 template <sink Sink>
 build_result write_line_seize_call_info(std::string_view uri, std::uint32_t index, Sink& out) {
   if (!detail::is_absolute_uri(uri)) return build_errc::bad_uri;

@@ -30,20 +30,23 @@
 
 namespace callinfo::inline v1 {
 
+/// Why a builder refused: each code names the fault; nothing was written, or what was written must
+/// be discarded.
 enum class build_errc : std::uint8_t {
   ok = 0,
-  overflow,           // the sink (or a per-header writer's values buffer) ran out of room
-  bad_uri,            // line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
-                      // whitespace, '<', '>', '"', a bad scheme or a bad %-escape
-  bad_remote,         // appearance-uri content with a CTL (HTAB included) or %xFE / %xFF,
-                      // bytes a quoted-string cannot carry (RFC 3261 §25.1)
-  bad_reason_phrase,  // Reason-Phrase with a CTL other than HTAB (RFC 3261 §25.1)
-  bad_status_code,    // Status-Code outside 100..699
-  bad_token,          // SIP-ETag or Event id that is not a token
-  bad_value,          // an enum value with no wire form: substate::extension,
-                      // event_reason::extension, or a value out of range
+  overflow,  ///< the sink (or a per-header writer's values buffer) ran out of room
+  bad_uri,   ///< line / entry URI is not an absoluteURI (RFC 2396 §3): empty, CTL,
+             ///< whitespace, '<', '>', '"', a bad scheme or a bad %-escape
+  bad_remote,         ///< appearance-uri content with a CTL (HTAB included) or %xFE / %xFF,
+                      ///< bytes a quoted-string cannot carry (RFC 3261 §25.1)
+  bad_reason_phrase,  ///< Reason-Phrase with a CTL other than HTAB (RFC 3261 §25.1)
+  bad_status_code,    ///< Status-Code outside 100..699
+  bad_token,          ///< SIP-ETag or Event id that is not a token
+  bad_value,          ///< an enum value with no wire form: substate::extension,
+                      ///< event_reason::extension, or a value out of range
 };
 
+/// The code's name ("bad_uri").
 constexpr std::string_view name(build_errc e) noexcept {
   switch (e) {
     case build_errc::ok: return "ok";
@@ -58,6 +61,7 @@ constexpr std::string_view name(build_errc e) noexcept {
   return "unknown";
 }
 
+/// One sentence saying what was wrong, for logs.
 constexpr std::string_view describe(build_errc e) noexcept {
   switch (e) {
     case build_errc::ok: return "the header was written";
@@ -72,15 +76,18 @@ constexpr std::string_view describe(build_errc e) noexcept {
   return "unknown error";
 }
 
-// What a builder did. Converts to true when the text was written in full.
+/// What a builder did. Converts to true when the text was written in full.
 struct [[nodiscard]] build_result {
-  build_errc code = build_errc::ok;
+  build_errc code = build_errc::ok;  ///< ok, or why the builder refused
 
   constexpr build_result() noexcept = default;
+  /// From a code: builders return `build_errc::bad_uri` as a result.
   constexpr build_result(build_errc c) noexcept : code(c) {}  // NOLINT: implicit on purpose
+  /// Whether the text was written in full.
   constexpr bool ok() const noexcept { return code == build_errc::ok; }
+  /// Whether the text was written in full.
   constexpr explicit operator bool() const noexcept { return ok(); }
-  friend constexpr bool operator==(build_result, build_result) noexcept = default;
+  friend constexpr bool operator==(build_result, build_result) noexcept = default;  ///< Field-wise equality.
 };
 
 namespace detail {
@@ -110,16 +117,22 @@ constexpr build_result finish_build(Sink const& s) noexcept {
 
 }  // namespace detail
 
+/// The std::error_category of build_errc ("callinfo.build").
 inline std::error_category const& build_category() noexcept {
   static detail::build_category_impl const category;
   return category;
 }
 
+/// A build_errc as a std::error_code (found by ADL).
 inline std::error_code make_error_code(build_errc e) noexcept {
   return {static_cast<int>(e), build_category()};
 }
 
 }  // namespace callinfo::v1
 
+// build_errc converts to std::error_code. A std:: specialisation: left out of the
+// reference (Doxygen finds no scope for it).
+/// @cond
 template <>
 struct std::is_error_code_enum<callinfo::build_errc> : std::true_type {};
+/// @endcond

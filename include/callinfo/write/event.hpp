@@ -40,7 +40,7 @@ void put_event(Writer& w, event_package event, std::string_view id) {
 
 }  // namespace detail
 
-// `call-info` / `line-seize`, with `;id=` when `id` is not empty.
+/// `call-info` / `line-seize`, with `;id=` when `id` is not empty.
 template <sink Sink>
 build_result write_event(event_package event, std::string_view id, Sink& out) {
   if (!detail::is_known_value(event)) return build_errc::bad_value;
@@ -51,6 +51,7 @@ build_result write_event(event_package event, std::string_view id, Sink& out) {
   return detail::finish_build(out);
 }
 
+/// The Event value of `event`, without an id param.
 template <sink Sink>
 build_result write_event(event_package event, Sink& out) {
   return write_event(event, std::string_view{}, out);

@@ -41,16 +41,16 @@
 
 namespace callinfo::inline v1 {
 
-// Where the per-header writers hand out headers: anything callable as
-// f(std::string_view name, std::string_view value) (a return value is
-// ignored).
+/// Where the per-header writers hand out headers: anything callable as
+/// f(std::string_view name, std::string_view value) (a return value is
+/// ignored).
 template <class F>
 concept header_sink = requires(F& f, std::string_view name, std::string_view value) { f(name, value); };
 
-// The values buffer of the for_each_*_header() overloads that take none:
-// room for the headers of a NOTIFY for a line of 8 busy appearances with
-// remote parties in either Call-Info format. Larger lines need the
-// caller's buffer (or report overflow).
+/// The values buffer of the for_each_*_header() overloads that take none:
+/// room for the headers of a NOTIFY for a line of 8 busy appearances with
+/// remote parties in either Call-Info format. Larger lines need the
+/// caller's buffer (or report overflow).
 inline constexpr std::size_t header_values_capacity = 2048;
 
 namespace detail {

@@ -61,10 +61,10 @@
 
 namespace callinfo::inline v1 {
 
-// What the stack may change in a NOTIFY: the URI of the Call-Info entries.
-// (The dialect's format comes with the effect, set by the server.)
+/// What the stack may change in a NOTIFY: the URI of the Call-Info entries.
+/// (The dialect's format comes with the effect, set by the server.)
 struct notify_options {
-  std::string_view entry_uri{};  // empty: the line's own URI
+  std::string_view entry_uri{};  ///< empty: the line's own URI
 };
 
 namespace detail {
@@ -128,9 +128,9 @@ template <class Headers>
 
 }  // namespace detail
 
-// The header block, each header ending in CRLF, `Content-Length: 0` last
-// unless the NOTIFY has a dialog-info body (then the stack writes the body
-// and its Content-Length).
+/// The header block, each header ending in CRLF, `Content-Length: 0` last
+/// unless the NOTIFY has a dialog-info body (then the stack writes the body
+/// and its Content-Length).
 template <sink Sink>
 build_result write_notify_headers(notify const& n, notify_options const& o, Sink& out) {
   // Everything is checked before the first byte is written.
@@ -145,15 +145,15 @@ build_result write_notify_headers(notify const& n, notify_options const& o, Sink
   return detail::finish_build(out);
 }
 
-// The same, with the line's own URI in the entries.
+/// The same, with the line's own URI in the entries.
 template <sink Sink>
 build_result write_notify_headers(notify const& n, Sink& out) {
   return write_notify_headers(n, notify_options{}, out);
 }
 
-// The same headers one by one, without Content-Length, their values
-// written into `buffer`: f(name, value) for each, in the order above, once
-// every check has passed and every value is written (write/header_sink.hpp).
+/// The same headers one by one, without Content-Length, their values
+/// written into `buffer`: f(name, value) for each, in the order above, once
+/// every check has passed and every value is written (write/header_sink.hpp).
 template <class F>
 build_result for_each_notify_header(notify const& n, notify_options const& o, std::span<char> buffer, F&& f) {
   detail::check_header_sink<std::remove_reference_t<F>>();
@@ -164,13 +164,14 @@ build_result for_each_notify_header(notify const& n, notify_options const& o, st
   return values.hand_out(f);
 }
 
-// The same, the values in header_values_capacity bytes on the stack.
+/// The same, the values in header_values_capacity bytes on the stack.
 template <class F>
 build_result for_each_notify_header(notify const& n, notify_options const& o, F&& f) {
   char buffer[header_values_capacity];
   return for_each_notify_header(n, o, std::span<char>(buffer), f);
 }
 
+/// The same with the default notify_options.
 template <class F>
 build_result for_each_notify_header(notify const& n, F&& f) {
   return for_each_notify_header(n, notify_options{}, f);

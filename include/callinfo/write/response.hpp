@@ -121,6 +121,7 @@ build_result write_response_block(response const& r, bool status_line, Sink& out
 
 }  // namespace detail
 
+/// The status line of `r`, CRLF included: `SIP/2.0 200 OK\r\n`.
 template <sink Sink>
 build_result write_status_line(response const& r, Sink& out) {
   if (build_errc const e = detail::check_status_line(r); e != build_errc::ok) return e;
@@ -130,21 +131,22 @@ build_result write_status_line(response const& r, Sink& out) {
   return detail::finish_build(out);
 }
 
+/// The header block of `r` without the status line (Expires, SIP-ETag, Retry-After, ...).
 template <sink Sink>
 build_result write_response_headers(response const& r, Sink& out) {
   return detail::write_response_block(r, false, out);
 }
 
-// The status line, then the headers.
+/// The status line, then the headers.
 template <sink Sink>
 build_result write_response(response const& r, Sink& out) {
   return detail::write_response_block(r, true, out);
 }
 
-// The headers one by one, their values written into `buffer`: f(name,
-// value) for each, in the order above, once the status line and every
-// header have passed their checks and every value is written
-// (write/header_sink.hpp).
+/// The headers one by one, their values written into `buffer`: f(name,
+/// value) for each, in the order above, once the status line and every
+/// header have passed their checks and every value is written
+/// (write/header_sink.hpp).
 template <class F>
 build_result for_each_response_header(response const& r, std::span<char> buffer, F&& f) {
   detail::check_header_sink<std::remove_reference_t<F>>();
@@ -154,7 +156,7 @@ build_result for_each_response_header(response const& r, std::span<char> buffer,
   return values.hand_out(f);
 }
 
-// The same, the values in header_values_capacity bytes on the stack.
+/// The same, the values in header_values_capacity bytes on the stack.
 template <class F>
 build_result for_each_response_header(response const& r, F&& f) {
   char buffer[header_values_capacity];

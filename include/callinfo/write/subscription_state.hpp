@@ -52,6 +52,7 @@ void put_subscription_state(Writer& w, substate state, event_reason const* reaso
 
 }  // namespace detail
 
+/// A Subscription-State value: the substate, then ;reason and ;expires when given.
 template <sink Sink>
 build_result write_subscription_state(substate state, std::optional<event_reason> reason,
                                       std::optional<std::uint32_t> expires, Sink& out) {
