@@ -49,7 +49,8 @@ constexpr bool is_uric_byte(char c) noexcept {
 
 }  // namespace detail
 
-// Whether `uri` can be written as a line's URI: an absoluteURI (above).
+/// Whether `uri` can be written as a line's URI: an absoluteURI (RFC 2396 §3), as the
+/// builders require; the server refuses any other line with 400 "Bad Line URI".
 constexpr bool line_is_writable(std::string_view uri) noexcept {
   std::size_t i = 0;
   if (uri.empty() || !detail::is_uri_alpha(uri[0])) return false;
