@@ -23,6 +23,13 @@ class result {
   constexpr result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)
       : value_(std::move(value)), ok_(true) {}
   constexpr result(parse_error error) noexcept : error_(error), ok_(false) {}
+  // Turns this result into an error in place: a parser that builds its value
+  // inside the result it returns need not copy a large value to fail.
+  constexpr result& operator=(parse_error error) noexcept {
+    error_ = error;
+    ok_ = false;
+    return *this;
+  }
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
   constexpr explicit operator bool() const noexcept { return ok_; }
