@@ -252,6 +252,24 @@ inline void walk(call_info_view const& ci, std::string_view in, parse_limits con
   require(n == ci.size());
   require(end == end_of(text));
   require(ci.front().uri.data() == ci.begin()->uri.data());
+
+  // The boundaries recorded while validating give exactly what a re-scan of
+  // the same text gives (an index-free view), down to the byte.
+  auto same = [](std::string_view a, std::string_view b) { return a.data() == b.data() && a.size() == b.size(); };
+  call_info_view const rescan(text, static_cast<std::uint32_t>(ci.size()));
+  auto j = rescan.begin();
+  for (call_info_entry_view const& e : ci) {
+    require(j != rescan.end() && same(e.uri, j->uri) && same(e.params.text(), j->params.text()));
+    require(!j->params.indexed() && e.params.size() == j->params.size());
+    auto q = j->params.begin();
+    for (param_view const& p : e.params) {
+      require(q != j->params.end() && same(p.name, q->name) && same(p.value, q->value) && p.has_value == q->has_value);
+      ++q;
+    }
+    require(q == j->params.end());
+    ++j;
+  }
+  require(j == rescan.end());
 }
 
 inline void walk_event_type(event_type_view const& t, std::string_view in) {

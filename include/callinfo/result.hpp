@@ -26,6 +26,13 @@ class result {
       : value_(std::move(value)), ok_(true) {}
   /// A failure holding `error`.
   constexpr result(parse_error error) noexcept : error_(error), ok_(false) {}
+  /// Turns this result into an error in place: a parser that builds its value
+  /// inside the result it returns need not copy a large value to fail.
+  constexpr result& operator=(parse_error error) noexcept {
+    error_ = error;
+    ok_ = false;
+    return *this;
+  }
 
   /// Whether the parse succeeded.
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }

@@ -287,7 +287,9 @@ TEST_CASE("SCA appearances(): grouping of index, state and uri params") {
     CHECK(as[1].state() == appearance_state::idle);
   }
   SUBCASE("an entry without SCA params has none") {
-    auto const e = parsed("<sip:a>;purpose=icon;lr").front();
+    // An entry's params refer to the view's index: keep the view.
+    auto const ci = parsed("<sip:a>;purpose=icon;lr");
+    auto const e = ci.front();
     CHECK(e.appearances().empty());
     CHECK(e.appearances().begin() == e.appearances().end());
   }
@@ -521,4 +523,25 @@ TEST_CASE("SCA param names are recognised case-insensitively and exactly") {
   for (char const* other : {"appearance-urj", "appearance_state", "appearance-statf", "appearance-indexx",
                             "appearance-inde", "appearance", "purpose", "bppearance-index", "appearance-uri-"})
     CHECK(classify_sca_param(other) == sca_param::other);
+}
+
+TEST_CASE("SCA param names: the 16-byte fast path accepts exactly the token") {
+  // Longer tokens that start with an SCA name are other params.
+  auto const ci = parsed("<sip:a>;appearance-indexx=1;appearance-state.x=y;APPEARANCE-INDEX=2;appearance-state=idle");
+  check_params(ci.front().params, {{"appearance-indexx", "1", true},
+                                   {"appearance-state.x", "y", true},
+                                   {"APPEARANCE-INDEX", "2", true},
+                                   {"appearance-state", "idle", true}});
+  auto const a = ci.front().appearance();
+  REQUIRE(a.has_value());
+  CHECK(a->index == appearance_index(2));
+  CHECK(a->state() == appearance_state::idle);
+  // OR-ing 0x20 would turn CR into '-': the '-' is compared exactly.
+  bad("<sip:a>;appearance\rindex=1;x", errc::control_character, 18);
+  bad("<sip:a>;appearance\rstate=idle;x", errc::control_character, 18);
+  // The name at the very end of the value, with and without a value.
+  bad("<sip:a>;appearance-index", errc::bad_appearance_index, 8);
+  bad("<sip:a>;appearance-index=1;appearance-state", errc::bad_appearance_state, 27);
+  bad("<sip:a>;appearance-state;x", errc::bad_appearance_state, 8);
+  ok("<sip:a>;appearance-index =\r\n 1 ;appearance-state= idle");
 }

@@ -10,10 +10,12 @@
 //   appearance-state = token                (unknown tokens are kept, not rejected)
 //   appearance-uri   = quoted-string / token
 //
-// parse_call_info() (call_info.hpp) validates the whole value in one pass
-// and returns a view of two words; entries and params are lazy ranges
-// re-scanned from the validated text. This header holds the views alone,
-// for code that keeps or reads parsed values without parsing. Nothing is allocated, nothing is thrown. Commas and
+// parse_call_info() (call_info.hpp) validates the whole value in one pass,
+// recording where entries and params lie into a small fixed-capacity index
+// inside the view, so walking the view reads offsets instead of re-scanning;
+// what does not fit the index is re-scanned from the validated text. This
+// header holds the views alone, for code that keeps or reads parsed values
+// without parsing. Nothing is allocated, nothing is thrown. Commas and
 // semicolons inside quoted strings and inside <...> never split.
 //
 // OpenSIPS writes several appearances into one entry by repeating the params
@@ -26,6 +28,7 @@
 #include <callinfo/sink.hpp>
 #include <callinfo/syntax/params.hpp>
 
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -152,7 +155,7 @@ class appearance_range {
    private:
     constexpr void advance() noexcept {
       current_ = {};
-      start_ = it_;
+      start_ = position_of(it_);
       bool any = false;
       // A second index, state or uri param starts the next appearance.
       for (; it_ != param_range::iterator{}; ++it_) {
@@ -175,7 +178,7 @@ class appearance_range {
       done_ = !any;
     }
     param_range::iterator it_{};
-    param_range::iterator start_{};
+    char const* start_ = nullptr;  // position of the param this appearance was read from
     appearance_view current_{};
     bool done_ = true;
   };
@@ -234,19 +237,113 @@ constexpr char const* next_call_info_entry(char const* p, char const* end, call_
 }
 }  // namespace detail
 
+namespace detail {
+// Where one entry lies, as byte offsets from the start of the view's text
+// (which starts at the first entry's '<'), and where its params are in the
+// view's param index (params == lazy_params: not recorded, re-scanned).
+struct call_info_entry_bounds {  // no initialisers, as param_bounds
+  std::uint16_t laquot;      // '<'
+  std::uint16_t raquot;      // '>'
+  std::uint16_t params_end;  // the byte after the last param
+  std::uint8_t first_param;
+  std::uint8_t params;
+};
+inline constexpr std::uint8_t lazy_params = 0xff;
+
+// The boundaries parse_call_info records while validating, so that walking
+// the view reads offsets instead of scanning the text again. Fixed capacity,
+// never allocated: entries past `entry_capacity` are re-scanned from the end
+// of the last recorded one, and an entry whose params do not fit (more than
+// indexed_params, a params text over 255 bytes, or the shared array full)
+// has a lazy param_range. A text over 65535 bytes is not indexed at all.
+struct call_info_view_access;
+
+// Only the first entry_count / param_count records are ever written or read:
+// the arrays are left uninitialised so that a parse does not clear 256 bytes.
+struct call_info_index {
+  static constexpr std::size_t entry_capacity = 16;
+  static constexpr std::size_t param_capacity = 32;
+  std::array<call_info_entry_bounds, entry_capacity> entries;
+  std::array<param_bounds, param_capacity> params;
+  std::uint8_t entry_count = 0;
+  std::uint8_t param_count = 0;
+};
+}  // namespace detail
+
 /// A validated Call-Info value.
 class call_info_view {
  public:
-  /// Forward iterator over the entries.
-  using iterator = detail::counted_iterator<call_info_entry_view, detail::next_call_info_entry>;
+  /// Forward iterator over the entries: read from the view's index, or
+  /// re-scanned from the text past it. It points into the view: keep the
+  /// view alive while iterating.
+  class iterator {
+   public:
+    using value_type = call_info_entry_view;        ///< what the iterator yields
+    using difference_type = std::ptrdiff_t;         ///< the distance between two iterators
+    using reference = call_info_entry_view const&;  ///< a reference to the current entry
+    using pointer = call_info_entry_view const*;    ///< a pointer to the current entry
+    /// A forward iterator.
+    using iterator_category = std::forward_iterator_tag;
 
-  constexpr call_info_view() noexcept = default;
+    constexpr iterator() noexcept = default;
+    /// The current entry.
+    constexpr reference operator*() const noexcept { return current_; }
+    /// The current entry's members.
+    constexpr pointer operator->() const noexcept { return &current_; }
+    /// Moves to the next entry.
+    constexpr iterator& operator++() noexcept {
+      ++at_;
+      load();
+      return *this;
+    }
+    /// Moves to the next entry, returning the iterator before.
+    constexpr iterator operator++(int) noexcept {
+      iterator t = *this;
+      ++*this;
+      return t;
+    }
+    /// Same position in the same view.
+    friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.left() == b.left(); }
+
+   private:
+    friend class call_info_view;
+    constexpr explicit iterator(call_info_view const& v) noexcept
+        : view_(&v), next_(v.text_.data()), count_(v.count_) {
+      load();
+    }
+    constexpr std::uint32_t left() const noexcept { return count_ - at_; }
+    constexpr void load() noexcept {
+      if (at_ == count_) return;
+      detail::call_info_index const& ix = view_->index_;
+      char const* const base = view_->text_.data();
+      if (at_ >= ix.entry_count) {
+        next_ = detail::next_call_info_entry(next_, base + view_->text_.size(), current_);
+        return;
+      }
+      detail::call_info_entry_bounds const e = ix.entries[at_];
+      current_.uri = std::string_view(base + e.laquot + 1, static_cast<std::size_t>(e.raquot - e.laquot - 1));
+      std::string_view const params(base + e.raquot + 1, static_cast<std::size_t>(e.params_end - e.raquot - 1));
+      current_.params = e.params == detail::lazy_params
+                            ? param_range(params)
+                            : param_range(detail::indexed, params, ix.params.data() + e.first_param, e.params);
+      next_ = base + e.params_end;  // where a re-scan of the entries past the index starts
+    }
+    call_info_view const* view_ = nullptr;
+    char const* next_ = nullptr;
+    std::uint32_t count_ = 0;
+    std::uint32_t at_ = 0;
+    call_info_entry_view current_{};
+  };
+
+  // User-provided, so that value-initialising a view (as result<T> does)
+  // does not clear the index arrays.
+  constexpr call_info_view() noexcept {}
   /// A view of `entries` entries in `validated` text (what the parser returns).
   constexpr call_info_view(std::string_view validated, std::uint32_t entries) noexcept
       : text_(validated), count_(entries) {}
 
   /// The first entry.
-  constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size(), count_}; }
+  constexpr iterator begin() const noexcept { return iterator(*this); }
   /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
   /// How many entries.
@@ -257,10 +354,14 @@ class call_info_view {
   constexpr call_info_entry_view front() const noexcept { return *begin(); }
   /// The validated text, without surrounding whitespace.
   constexpr std::string_view text() const noexcept { return text_; }
+  /// How many entries (from the first) have recorded boundaries.
+  constexpr std::size_t indexed_entries() const noexcept { return index_.entry_count; }
 
  private:
+  friend struct detail::call_info_view_access;  // parse_call_info fills the view in place
   std::string_view text_;
   std::uint32_t count_ = 0;
+  detail::call_info_index index_;
 };
 
 /// Structural equality: same URIs, same params in the same order, names

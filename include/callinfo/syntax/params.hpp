@@ -3,9 +3,12 @@
 //   generic-param = token [ EQUAL gen-value ]        RFC 3261 §25.1
 //   gen-value     = token / host / quoted-string
 //
-// A param_range is a lazy range over text a parser has already validated:
-// iterating re-scans that text with a plain loop (no X3, no allocation), so a
-// parsed header stays as small as two string_views however many params it has.
+// A param_range is a range over text a parser has already validated. It is
+// lazy (iterating re-scans the text with a plain loop, no X3, no allocation)
+// unless the parser recorded the params' boundaries while validating
+// (Call-Info): then it points at those records, byte offsets into its text
+// kept in the call_info_view it came from, and iterating reads them without
+// scanning. Such a range is valid as long as that view is.
 #pragma once
 
 #include <callinfo/sink.hpp>
@@ -209,6 +212,20 @@ class counted_iterator {
   Element current_{};
 };
 
+// Where one param lies, as byte offsets from the start of its range's text
+// (the ';' before it is not included). A validated gen-value is never empty,
+// so value == value_end means "no value".
+struct param_bounds {
+  std::uint8_t name, name_end, value, value_end;  // no initialisers: an index is filled, never cleared
+};
+// How many params of one entry are recorded: an OpenSIPS entry with five
+// busy appearances and the idle one. More, or a params text longer than 255
+// bytes, and the range is lazy.
+inline constexpr std::size_t indexed_params = 12;
+struct indexed_t {
+  explicit indexed_t() = default;
+};
+inline constexpr indexed_t indexed{};
 }  // namespace detail
 
 /// Forward range of param_view over validated `*(SEMI generic-param)` text.
@@ -221,19 +238,17 @@ class param_range {
     using difference_type = std::ptrdiff_t;  ///< the distance between two iterators
     using reference = param_view const&;     ///< a reference to the current param
     using pointer = param_view const*;       ///< a pointer to the current param
-    /// A forward iterator: each param is re-scanned from the text.
+    /// A forward iterator: each param is read from the index, or re-scanned from the text.
     using iterator_category = std::forward_iterator_tag;
 
     constexpr iterator() noexcept = default;
-    /// An iterator at the first param of validated text [p, end).
-    constexpr iterator(char const* p, char const* end) noexcept : end_(end) { advance(p); }
     /// The current param.
     constexpr reference operator*() const noexcept { return current_; }
     /// The current param's members.
     constexpr pointer operator->() const noexcept { return &current_; }
     /// Moves to the next param.
     constexpr iterator& operator++() noexcept {
-      advance(next_);
+      advance();
       return *this;
     }
     /// Moves to the next param, returning the iterator before.
@@ -242,32 +257,76 @@ class param_range {
       ++*this;
       return t;
     }
-    /// Same position in the same text.
+    /// Same position in the same text: both kinds of range give the same
+    /// position for the same param (the byte after it; nullptr past the end).
     friend constexpr bool operator==(iterator const& a, iterator const& b) noexcept { return a.next_ == b.next_; }
+    /// That position, for ranges built on this one (appearance_range).
+    friend constexpr char const* position_of(iterator const& i) noexcept { return i.next_; }
 
    private:
-    constexpr void advance(char const* p) noexcept { next_ = p ? detail::next_param(p, end_, current_) : nullptr; }
+    friend class param_range;
+    constexpr explicit iterator(param_range const& r) noexcept
+        : next_(r.text_.data()),
+          base_(r.text_.data()),
+          end_(r.text_.data() + r.text_.size()),
+          bounds_(r.bounds_),
+          count_(r.count_),
+          indexed_(r.indexed_) {
+      advance();
+    }
+    constexpr void advance() noexcept {
+      if (next_ == nullptr) return;
+      if (!indexed_) {
+        next_ = detail::next_param(next_, end_, current_);
+        return;
+      }
+      if (at_ == count_) {
+        next_ = nullptr;
+        return;
+      }
+      char const* const base = base_;
+      detail::param_bounds const b = bounds_[at_++];
+      current_.name = std::string_view(base + b.name, static_cast<std::size_t>(b.name_end - b.name));
+      current_.has_value = b.value_end != b.value;
+      current_.value = current_.has_value
+                           ? std::string_view(base + b.value, static_cast<std::size_t>(b.value_end - b.value))
+                           : std::string_view();
+      next_ = base + (current_.has_value ? b.value_end : b.name_end);
+    }
     char const* next_ = nullptr;
+    char const* base_ = nullptr;  // where the offsets count from
     char const* end_ = nullptr;
+    detail::param_bounds const* bounds_ = nullptr;
+    std::uint8_t count_ = 0;
+    std::uint8_t at_ = 0;
+    bool indexed_ = false;
     param_view current_{};
   };
 
   constexpr param_range() noexcept = default;
   /// A range over `validated` text (what the parsers hand out).
   constexpr explicit param_range(std::string_view validated) noexcept : text_(validated) {}
+  /// Validated text whose `count` params lie at `bounds` (count <= indexed_params),
+  /// which must outlive the range (the parser's index inside call_info_view).
+  constexpr param_range(detail::indexed_t, std::string_view validated, detail::param_bounds const* bounds,
+                        std::size_t count) noexcept
+      : text_(validated), bounds_(bounds), count_(static_cast<std::uint8_t>(count)), indexed_(true) {}
 
   /// The first param.
-  constexpr iterator begin() const noexcept { return {text_.data(), text_.data() + text_.size()}; }
+  constexpr iterator begin() const noexcept { return iterator(*this); }
   /// The end of the range.
   constexpr iterator end() const noexcept { return {}; }
   /// Whether there is no param.
-  constexpr bool empty() const noexcept { return begin() == end(); }
-  /// How many params (counted by a scan).
+  constexpr bool empty() const noexcept { return indexed_ ? count_ == 0 : begin() == end(); }
+  /// How many params (from the index, or counted by a scan).
   constexpr std::size_t size() const noexcept {
+    if (indexed_) return count_;
     std::size_t n = 0;
     for (auto it = begin(); it != end(); ++it) ++n;
     return n;
   }
+  /// Whether the params' boundaries were recorded while validating.
+  constexpr bool indexed() const noexcept { return indexed_; }
   /// The first param with this name (case-insensitive), if any.
   constexpr std::optional<param_view> find(std::string_view name) const noexcept {
     for (param_view const& p : *this)
@@ -279,6 +338,9 @@ class param_range {
 
  private:
   std::string_view text_;
+  detail::param_bounds const* bounds_ = nullptr;
+  std::uint8_t count_ = 0;
+  bool indexed_ = false;
 };
 
 /// Writes params in canonical form: `;name=value`, names lower-cased,

@@ -12,7 +12,9 @@
 #include <callinfo/syntax/params.hpp>
 #include <callinfo/syntax/detail/numbers.hpp>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace callinfo::inline v1::detail {
@@ -126,7 +128,7 @@ class scanner {
       sws();
       char const* const name_at = it_;
       param_view p;
-      if (!token(p.name, errc::expected_token, "generic-param")) return false;
+      if (!sca_name(p.name) && !token(p.name, errc::expected_token, "generic-param")) return false;
       if (++count > limits_.max_params) return fail(errc::too_many_params, name_at, "generic-param");
       char const* const after_name = it_;
       sws();
@@ -140,6 +142,29 @@ class scanner {
       }
       if (!on_param(*this, p)) return false;
     }
+  }
+
+  // appearance-index / appearance-state (any case) followed by a byte that
+  // cannot continue a token: the 16-byte names of most SCA params, matched
+  // as two 8-byte words instead of a byte loop. OR-ing 0x20 maps only A-Z
+  // onto a-z and CR onto '-', so byte 10 is compared exactly.
+  bool sca_name(std::string_view& out) noexcept {
+    if (end_ - it_ <= 16 || it_[10] != '-') return false;
+    auto const word = [](char const* p) {
+      std::uint64_t w;
+      std::memcpy(&w, p, sizeof w);
+      return w | 0x2020202020202020u;
+    };
+    // "appearan", "ce-index", "ce-state" as little-endian words.
+    constexpr std::uint64_t appearan = 0x6e61726165707061u, ce_index = 0x7865646e692d6563u,
+                            ce_state = 0x65746174732d6563u;
+    if constexpr (std::endian::native != std::endian::little) return false;
+    if (word(it_) != appearan) return false;
+    std::uint64_t const tail = word(it_ + 8);
+    if ((tail != ce_index && tail != ce_state) || is(it_[16], cc_token)) return false;
+    out = std::string_view(it_, 16);
+    it_ += 16;
+    return true;
   }
 
   // Between list elements: SWS then either the end, or COMMA (SWS "," SWS)
