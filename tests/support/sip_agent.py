@@ -1,7 +1,7 @@
 """Test support: a SIP user agent in plain Python, over udp on 127.0.0.1.
 
 Used by the tests that talk SIP to sca-server without SIPp
-(tests/redis/sca_servers_test.py, examples/sca-server/tests/notify_end_test.py).
+(tests/redis/sca_servers_test.py, tests/system/notify_end_test.py).
 Every wait is bounded (WAIT seconds); a missed expectation raises Fail.
 """
 import re

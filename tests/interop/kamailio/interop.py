@@ -33,7 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 MINE = os.path.join(HERE, 'sipp')
-DEMO = os.path.join(ROOT, 'examples', 'sca-server', 'sipp', 'dialog')
+DEMO = os.path.join(ROOT, 'tests', 'system', 'sipp', 'dialog')
 TABLES = '/usr/share/kamailio/dbtext/kamailio'
 LINE = 'sip:bob@127.0.0.1'
 

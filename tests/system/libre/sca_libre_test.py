@@ -5,7 +5,7 @@
 
 Starts sca-libre on a free udp port of 127.0.0.1 and checks what the SIP
 peers received:
-  publish  a call-info watcher (examples/sca-server/sipp/watcher.xml) and a
+  publish  a call-info watcher (tests/system/sipp/watcher.xml) and a
            third-party publisher (publisher.xml beside it): the watcher's
            NOTIFYs show idle; 1=alerting; 1=active; terminated
   seize    the same watcher and a phone that seizes appearance 1 of another
@@ -37,7 +37,7 @@ root = os.path.abspath(os.path.join(here, "..", "..", ".."))
 sys.path.insert(0, os.path.join(root, "tests", "support"))
 from sip_agent import WAIT, Agent, Fail, check, free_udp_port  # noqa: E402
 
-SCA_SIPP = os.path.join(root, "examples", "sca-server", "sipp")
+SCA_SIPP = os.path.join(root, "tests", "system", "sipp")
 
 
 def summarize(ss, ci):
