@@ -12,11 +12,19 @@ Reads README.md and docs/*.md under ROOT. Each ```cpp block is one of
                Its `#include` lines go to the top of the unit. Lines between
                `<!-- snippet: fragment` and `-->` are setup code put before
                the function (declarations the fragment uses);
+  a unit       marked `<!-- snippet: unit -->`: a whole translation unit
+               with no main (a stack's glue: definitions at namespace
+               scope), compiled, not run. The umbrella header and the
+               standard headers come first; the block's own preprocessor
+               lines next; then the setup lines of the marker (declarations
+               of the helpers the text leaves out), then the rest;
   skipped      marked `<!-- snippet: skip REASON -->`: not compiled.
 
 `needs=FEATURE[,FEATURE]` in the marker compiles the block only when the
 build has the feature (--feature redis, --feature dialog_info); it is
-reported as skipped otherwise. A block with neither main nor a marker is an
+reported as skipped otherwise. `needs=sofia` and `needs=libre` name a SIP
+stack: its compile flags come from pkg-config (sofia-sip-ua, libre), and the
+block is skipped when pkg-config does not know it. A block with neither main nor a marker is an
 error, so no C++ block goes unchecked.
 
 Every block is compiled with the build's compiler and
@@ -49,6 +57,27 @@ FRAGMENT_HEAD = """\
 #include <variant>
 #include <vector>
 """
+
+# A unit (a stack's glue) also takes these for granted.
+UNIT_HEAD = FRAGMENT_HEAD + """#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <utility>
+"""
+
+# SIP stacks a unit may need, by their pkg-config module.
+STACKS = {"sofia": "sofia-sip-ua", "libre": "libre"}
+
+
+def stack_flags(name):
+    """The compile flags of a SIP stack, or None when pkg-config has not it."""
+    r = subprocess.run(["pkg-config", "--cflags", STACKS[name]], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    # its headers are system headers: their own warnings are not ours
+    return [f.replace("-I", "-isystem", 1) if f.startswith("-I") else f for f in r.stdout.split()]
 
 
 class Block:
@@ -136,6 +165,15 @@ def fragment_unit(block):
             + "\n".join("  " + l if l else l for l in body) + "\n}\n")
 
 
+def unit_source(block):
+    lines = block.code.splitlines()
+    n = 0
+    while n < len(lines) and (not lines[n].strip() or lines[n].lstrip().startswith("#")):
+        n += 1
+    return (UNIT_HEAD + f"// {block.where()}\n" + "\n".join(lines[:n]) + "\n\n" + "\n".join(block.setup)
+            + "\n\n" + "\n".join(lines[n:]) + "\n")
+
+
 def main() -> int:
     sep = sys.argv.index("--")
     args, compiler = sys.argv[1:sep], sys.argv[sep + 1:]
@@ -163,14 +201,22 @@ def main() -> int:
                   "(<!-- snippet: fragment --> or <!-- snippet: skip REASON -->)")
             failed += 1
             continue
-        if b.kind not in ("program", "fragment", "skip"):
-            print(f"FAIL {b.where()}: unknown snippet kind '{b.kind}' (program, fragment, skip)")
+        if b.kind not in ("program", "fragment", "unit", "skip"):
+            print(f"FAIL {b.where()}: unknown snippet kind '{b.kind}' (program, fragment, unit, skip)")
             failed += 1
             continue
         if b.kind == "skip":
             print(f"skip {b.where()}: {b.reason or 'marked skip'}")
             skipped += 1
             continue
+        extra = []
+        for f in [f for f in b.needs if f in STACKS]:
+            flags = stack_flags(f)
+            if flags is None:
+                features.discard(f)
+            else:
+                features.add(f)
+                extra += flags
         missing = [f for f in b.needs if f not in features]
         if missing:
             print(f"skip {b.where()}: this build has no {', '.join(missing)}")
@@ -182,15 +228,15 @@ def main() -> int:
             exe = work / name
             cmd = compiler + FLAGS + ["-O1", "-I" + include, str(src), "-o", str(exe)]
         else:
-            src.write_text(fragment_unit(b))
-            cmd = compiler + FLAGS + ["-I" + include, "-c", str(src), "-o", str(work / f"{name}.o")]
+            src.write_text(unit_source(b) if b.kind == "unit" else fragment_unit(b))
+            cmd = compiler + FLAGS + ["-I" + include] + extra + ["-c", str(src), "-o", str(work / f"{name}.o")]
         build = subprocess.run(cmd, capture_output=True, text=True)
         if build.returncode != 0:
             print(f"FAIL {b.where()}: the {b.kind} does not compile ({src}):\n{build.stderr}")
             failed += 1
             continue
-        if b.kind == "fragment":
-            print(f"ok   {b.where()}: fragment compiled")
+        if b.kind in ("fragment", "unit"):
+            print(f"ok   {b.where()}: {b.kind} compiled")
             compiled += 1
             continue
         try:
@@ -205,7 +251,7 @@ def main() -> int:
             continue
         print(f"ok   {b.where()}: program compiled and ran")
         ran += 1
-    print(f"{len(blocks)} C++ blocks: {ran} programs ran, {compiled} fragments compiled, "
+    print(f"{len(blocks)} C++ blocks: {ran} programs ran, {compiled} fragments and units compiled, "
           f"{skipped} skipped, {failed} failed")
     return 1 if failed else 0
 
