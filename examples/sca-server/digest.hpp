@@ -27,6 +27,25 @@ namespace sca::digest {
 
 using byte = std::uint8_t;
 
+// Feeds `text` to a 64-byte block function with the padding MD5 and SHA-256
+// share (Merkle-Damgard): 0x80, zeros, then the length in bits as 8 bytes,
+// little-endian for MD5 (RFC 1321 §3.2), big-endian for SHA-256 (FIPS 180-4
+// §5.1.1).
+template <class Block>
+void feed_blocks(std::string_view text, Block&& block, bool length_big_endian) {
+  auto const* p = reinterpret_cast<byte const*>(text.data());
+  std::size_t n = text.size();
+  std::uint64_t const bits = std::uint64_t(n) * 8;
+  for (; n >= 64; n -= 64, p += 64) block(p);
+  byte tail[128] = {};
+  std::memcpy(tail, p, n);
+  tail[n] = 0x80;
+  std::size_t const len = n < 56 ? 64 : 128;
+  for (int i = 0; i < 8; ++i) tail[length_big_endian ? len - 1 - i : len - 8 + i] = byte(bits >> (8 * i));
+  block(tail);
+  if (len == 128) block(tail + 64);
+}
+
 // ---- MD5 (RFC 1321) -------------------------------------------------------
 
 inline std::array<byte, 16> md5(std::string_view text) {
@@ -77,17 +96,7 @@ inline std::array<byte, 16> md5(std::string_view text) {
     h[2] += c;
     h[3] += d;
   };
-  auto const* p = reinterpret_cast<byte const*>(text.data());
-  std::size_t n = text.size();
-  std::uint64_t const bits = std::uint64_t(n) * 8;
-  for (; n >= 64; n -= 64, p += 64) block(p);
-  byte tail[128] = {};
-  std::memcpy(tail, p, n);
-  tail[n] = 0x80;
-  std::size_t const len = n < 56 ? 64 : 128;
-  for (int i = 0; i < 8; ++i) tail[len - 8 + i] = byte(bits >> (8 * i));
-  block(tail);
-  if (len == 128) block(tail + 64);
+  feed_blocks(text, block, false);
   std::array<byte, 16> out{};
   for (int i = 0; i < 16; ++i) out[i] = byte(h[i / 4] >> (8 * (i % 4)));
   return out;
@@ -140,17 +149,7 @@ inline std::array<byte, 32> sha256(std::string_view text) {
     h[6] += g;
     h[7] += hh;
   };
-  auto const* p = reinterpret_cast<byte const*>(text.data());
-  std::size_t n = text.size();
-  std::uint64_t const bits = std::uint64_t(n) * 8;
-  for (; n >= 64; n -= 64, p += 64) block(p);
-  byte tail[128] = {};
-  std::memcpy(tail, p, n);
-  tail[n] = 0x80;
-  std::size_t const len = n < 56 ? 64 : 128;
-  for (int i = 0; i < 8; ++i) tail[len - 1 - i] = byte(bits >> (8 * i));
-  block(tail);
-  if (len == 128) block(tail + 64);
+  feed_blocks(text, block, true);
   std::array<byte, 32> out{};
   for (int i = 0; i < 32; ++i) out[i] = byte(h[i / 4] >> (24 - 8 * (i % 4)));
   return out;
