@@ -15,7 +15,9 @@
 // Every request, response, NOTIFY and state change is logged on one line to
 // stderr. SIGINT / SIGTERM end every subscription (terminated;
 // reason=deactivated), wait up to 500 ms for the NOTIFYs' answers and exit.
+#include "../common/cli.hpp"
 #include "libre_server.hpp"
+#include "examples_version.hpp"
 
 #include <callinfo/policy/bundles.hpp>
 
@@ -69,32 +71,46 @@ int serve(struct sip* sip, std::string const& where, std::string_view dialect) {
   return 0;
 }
 
-int usage(char const* why) {
-  std::cerr << "sca-libre: " << why << "\nusage: sca-libre [--port N] [--dialect default|opensips|broadworks]\n";
-  return 2;
-}
+constexpr callinfo_examples::program_info program{
+    "sca-libre", CALLINFO_EXAMPLES_VERSION,
+    "Usage: sca-libre [--port N] [--dialect default|opensips|broadworks]\n"
+    "Serves call-info and line-seize SUBSCRIBE and call-info PUBLISH on libre, udp 127.0.0.1:N.\n"
+    "\n"
+    "      --port N          the UDP port (default 5070)\n"
+    "      --dialect D       default, opensips or broadworks (default: default)\n"
+    "  -h, --help            print this help and exit\n"
+    "      --version         print the version and exit\n"};
+
+int usage(std::string_view why) { return callinfo_examples::usage_error(program, why); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   unsigned port = 5070;
   std::string dialect = "default";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view const a = argv[i];
-    if (a == "--port" && i + 1 < argc) {
+  static constexpr callinfo_examples::option_spec specs[] = {
+      callinfo_examples::help_option, callinfo_examples::version_option, {"port", 0, true}, {"dialect", 0, true}};
+  callinfo_examples::command_line cl;
+  if (auto const done = callinfo_examples::run_standard_options(program, argc, argv, specs, cl)) return *done;
+  if (!cl.operands.empty()) return usage("unexpected argument '" + std::string(cl.operands[0]) + "'");
+  for (callinfo_examples::parsed_option const& o : cl.options) {
+    if (o.name == "port") {
+      std::string const v(o.value);
       char* end = nullptr;
-      unsigned long const p = std::strtoul(argv[++i], &end, 10);
-      if (*end != '\0' || p == 0 || p > 65535) return usage("bad --port");
+      unsigned long const p = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || p == 0 || p > 65535) return usage("bad --port '" + v + "'");
       port = static_cast<unsigned>(p);
-    } else if (a == "--dialect" && i + 1 < argc) {
-      dialect = argv[++i];
-      if (dialect != "default" && dialect != "opensips" && dialect != "broadworks") return usage("unknown dialect");
-    } else {
-      return usage("unknown argument");
+    } else if (o.name == "dialect") {
+      dialect = o.value;
+      if (dialect != "default" && dialect != "opensips" && dialect != "broadworks")
+        return usage("unknown dialect '" + dialect + "'");
     }
   }
 
-  if (int const err = libre_init(); err != 0) return usage(std::strerror(err));
+  if (int const err = libre_init(); err != 0) {
+    std::cerr << "sca-libre: " << std::strerror(err) << "\n";
+    return 1;
+  }
   // No DNS client: every peer here is an IP address (a Contact, a Route).
   struct sip* sip = nullptr;
   sa local{};

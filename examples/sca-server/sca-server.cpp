@@ -97,6 +97,7 @@
 // with 407, and a user may watch, seize or publish a line only when a
 // --line-user names them on it. Without it the server is open: any UDP
 // source on 127.0.0.1 may seize, publish and watch any line.
+#include "../common/cli.hpp"
 #include "auth.hpp"
 #include "config.hpp"
 #include "log.hpp"
@@ -211,20 +212,37 @@ int main(int argc, char** argv) {
   std::vector<digest::algorithm> offered{digest::algorithm::sha256, digest::algorithm::md5};
   std::uint64_t nonce_lifetime = 300;
   bool auth_option = false;  // --realm, --line-user, --digest-algorithms or --nonce-lifetime given
-  for (int i = 1; i < argc; ++i) {
-    std::string_view const a = argv[i];
-    if (a == "--help" || a == "-h") {
+  // GNU style (examples/common/cli.hpp): --name=VALUE or --name VALUE; the
+  // first of --help and --version is acted on even before a wrong argument.
+  static constexpr callinfo_examples::option_spec specs[] = {
+      callinfo_examples::help_option, callinfo_examples::version_option,
+      {"port", 0, true}, {"dialect", 0, true}, {"route", 0, true}, {"line", 0, true}, {"state", 0, true},
+      {"quiet", 0, false}, {"redis", 0, true}, {"node", 0, true}, {"transaction-timeout", 0, true},
+      {"credentials", 0, true}, {"realm", 0, true}, {"line-user", 0, true}, {"digest-algorithms", 0, true},
+      {"nonce-lifetime", 0, true}};
+  callinfo_examples::command_line cl;
+  std::optional<std::string> const cl_error = callinfo_examples::parse_command_line(argc, argv, specs, cl);
+  for (callinfo_examples::parsed_option const& o : cl.options) {
+    if (o.name == "help") {
       std::cout << usage;
       return 0;
     }
-    if (a == "--version") {
+    if (o.name == "version") {
       std::cout << version;
       return 0;
     }
-    if (a == "--route" && i + 1 < argc) {
-      auto const r = parse_route(argv[++i]);
+  }
+  if (cl_error || !cl.operands.empty()) {
+    std::cerr << "sca-server: " << (cl_error ? *cl_error : "unexpected argument '" + std::string(cl.operands[0]) + "'")
+              << "\n" << usage;
+    return 2;
+  }
+  for (callinfo_examples::parsed_option const& o : cl.options) {
+    std::string const a = "--" + std::string(o.name);
+    if (a == "--route") {
+      auto const r = parse_route(o.value);
       if (!r) {
-        std::cerr << "sca-server: bad route '" << argv[i] << "' (USER=127.0.0.1:PORT)\n" << usage;
+        std::cerr << "sca-server: bad route '" << o.value << "' (USER=127.0.0.1:PORT)\n" << usage;
         return 2;
       }
       config.routes[r->first] = r->second;
@@ -234,16 +252,16 @@ int main(int argc, char** argv) {
       trace_messages = false;
       continue;
     }
-    if (a == "--state" && i + 1 < argc) {
-      state_file = argv[++i];
+    if (a == "--state") {
+      state_file = o.value;
       if (state_file.empty()) {
         std::cerr << "sca-server: --state needs a file name\n" << usage;
         return 2;
       }
       continue;
     }
-    if (a == "--redis" && i + 1 < argc) {
-      std::string_view const v = argv[++i];
+    if (a == "--redis") {
+      std::string_view const v = o.value;
       std::size_t const colon = v.rfind(':');
       int p = 0;
       if (colon == std::string_view::npos ||
@@ -255,8 +273,8 @@ int main(int argc, char** argv) {
       shared.port = p;
       continue;
     }
-    if (a == "--node" && i + 1 < argc) {
-      std::string_view const v = argv[++i];
+    if (a == "--node") {
+      std::string_view const v = o.value;
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), shared.node);
       if (ec != std::errc{} || e != v.data() + v.size() || shared.node > callinfo::redis::max_node) {
         std::cerr << "sca-server: bad --node '" << v << "' (0-4095)\n" << usage;
@@ -264,8 +282,8 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    if (a == "--transaction-timeout" && i + 1 < argc) {
-      std::string_view const v = argv[++i];
+    if (a == "--transaction-timeout") {
+      std::string_view const v = o.value;
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), config.transaction_timeout_ms);
       if (ec != std::errc{} || e != v.data() + v.size() || config.transaction_timeout_ms == 0) {
         std::cerr << "sca-server: bad --transaction-timeout '" << v << "' (milliseconds, at least 1)\n" << usage;
@@ -273,14 +291,14 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    if ((a == "--credentials" || a == "--realm") && i + 1 < argc) {
-      (a == "--realm" ? realm : credentials_file) = argv[++i];
+    if ((a == "--credentials" || a == "--realm")) {
+      (a == "--realm" ? realm : credentials_file) = o.value;
       auth_option = auth_option || a == "--realm";
       continue;
     }
-    if (a == "--nonce-lifetime" && i + 1 < argc) {
+    if (a == "--nonce-lifetime") {
       auth_option = true;
-      std::string_view const v = argv[++i];
+      std::string_view const v = o.value;
       auto const [e, ec] = std::from_chars(v.data(), v.data() + v.size(), nonce_lifetime);
       if (ec != std::errc{} || e != v.data() + v.size() || nonce_lifetime == 0) {
         std::cerr << "sca-server: bad --nonce-lifetime '" << v << "' (seconds, > 0)\n" << usage;
@@ -288,9 +306,9 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    if (a == "--digest-algorithms" && i + 1 < argc) {
+    if (a == "--digest-algorithms") {
       auth_option = true;
-      std::string_view v = argv[++i];
+      std::string_view v = o.value;
       offered.clear();
       for (bool more = true; more;) {
         std::size_t const comma = v.find(',');
@@ -298,7 +316,7 @@ int main(int argc, char** argv) {
         std::string_view const name = v.substr(0, comma);
         auto const alg = name.empty() ? std::nullopt : digest::parse_algorithm(name);
         if (!alg || std::find(offered.begin(), offered.end(), *alg) != offered.end()) {
-          std::cerr << "sca-server: bad --digest-algorithms '" << argv[i] << "' (SHA-256 and/or MD5)\n" << usage;
+          std::cerr << "sca-server: bad --digest-algorithms '" << o.value << "' (SHA-256 and/or MD5)\n" << usage;
           return 2;
         }
         offered.push_back(*alg);
@@ -306,9 +324,9 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    if (a == "--line-user" && i + 1 < argc) {
+    if (a == "--line-user") {
       auth_option = true;
-      std::string_view const v = argv[++i];
+      std::string_view const v = o.value;
       std::size_t const eq = v.find('=');
       if (eq == 0 || eq == std::string_view::npos || eq + 1 == v.size()) {
         std::cerr << "sca-server: bad --line-user '" << v << "' (LINE=USER)\n" << usage;
@@ -319,8 +337,8 @@ int main(int argc, char** argv) {
           v.substr(eq + 1));
       continue;
     }
-    if (a == "--line" && i + 1 < argc) {
-      std::string_view const v = argv[++i];
+    if (a == "--line") {
+      std::string_view const v = o.value;
       std::string line = v.starts_with("sip:") ? std::string(v) : "sip:" + std::string(v) + "@127.0.0.1";
       // The library refuses SUBSCRIBE and PUBLISH for a line no NOTIFY could
       // carry; a call on such a line would drive appearances nobody sees.
@@ -332,8 +350,8 @@ int main(int argc, char** argv) {
       config.lines.push_back(std::move(line));
       continue;
     }
-    if ((a == "--port" || a == "--dialect") && i + 1 < argc) {
-      std::string_view const v = argv[++i];
+    if (a == "--port" || a == "--dialect") {
+      std::string_view const v = o.value;
       if (a == "--dialect") {
         dialect = v;
         continue;
@@ -345,8 +363,6 @@ int main(int argc, char** argv) {
       }
       continue;
     }
-    std::cerr << "sca-server: unknown argument '" << a << "'\n" << usage;
-    return 2;
   }
   // With Redis the state lives there, shared with the other servers: a state
   // file restored into one server's cache would overwrite theirs.

@@ -64,6 +64,14 @@ def main():
         code, out, err = run(args.server, *bad)
         expect(f"{' '.join(bad)} is refused with the usage", code == 2 and "usage: sca-server" in err and not out,
                f"exit {code}, stdout {out!r}, stderr {err!r}")
+    # GNU forms (examples/common/cli.hpp): a missing value names the option,
+    # and --name=VALUE is read as --name VALUE.
+    code, out, err = run(args.server, "--port")
+    expect("--port without its value names the option", code == 2 and "option '--port' needs a value" in err,
+           f"exit {code}, stderr {err!r}")
+    code, out, err = run(args.server, "--transaction-timeout=0")
+    expect("--transaction-timeout=0 is read as --transaction-timeout 0",
+           code == 2 and "bad --transaction-timeout '0'" in err, f"exit {code}, stderr {err!r}")
     # --version is acted on where it stands, as --help is.
     code, out, err = run(args.server, "--version", "--bogus")
     expect("--version before a wrong argument still prints the version", code == 0 and out == want,
